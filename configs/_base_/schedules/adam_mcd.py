@@ -1,0 +1,15 @@
+# MCD's optimizers (Adam, lr 2e-4, weight decay 5e-4): one for the generator
+# (backbone and aligner), one for both classifiers.
+optim_wrapper = dict(
+    constructor='MultiOptimWrapperConstructor',
+    generator=dict(
+        type='OptimWrapper',
+        modules=['backbone', 'aligner'],
+        optimizer=dict(type='Adam', lr=2e-4, weight_decay=5e-4)),
+    classifiers=dict(
+        type='OptimWrapper',
+        optimizer=dict(type='Adam', lr=2e-4, weight_decay=5e-4)))
+param_scheduler = []
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000, val_interval=500)
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

@@ -1,0 +1,12 @@
+from .base import (DatasetNotFoundError, DigitDataset, ImageFileDataset,
+                   InMemoryDigitDataset)
+from .digits import GTSRB, MNIST, SVHN, USPS, SynSigns
+from .syndigits import SynDigits
+from .uci_digits import UCIDigits
+from .uda import UDAPairDataset, UDAPairSampler
+
+__all__ = [
+    'DatasetNotFoundError', 'DigitDataset', 'InMemoryDigitDataset',
+    'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
+    'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler'
+]

@@ -1,0 +1,153 @@
+"""Pairing of a labelled source domain with an unlabelled target domain."""
+import itertools
+from typing import Iterator, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import torch
+from mmengine.dist import get_dist_info, sync_random_seed
+from torch.utils.data import Dataset, Sampler
+
+from dfa_lab.registry import DATA_SAMPLERS, DATASETS
+from .base import check_positive_int
+
+
+def _build(dataset: Union[dict, Dataset]) -> Dataset:
+    return DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+
+
+@DATASETS.register_module()
+class UDAPairDataset(Dataset):
+    """A source and a target dataset read together, one pair per item.
+
+    An item is ``{'source': {'img': ..., 'label': ...}, 'target': {'img':
+    ...}}``. The target's labels are dropped so that training cannot use
+    them; evaluate on the target dataset itself.
+
+    The index may be
+
+    - a pair ``(source_index, target_index)``, as :class:`UDAPairSampler`
+      yields: each domain is then read in its own random order, drawn anew
+      for every pass over it;
+    - a plain int, as mmengine's ``DefaultSampler`` and ``InfiniteSampler``
+      yield: it reads source sample ``index % len(source)`` and the target
+      sample at position ``index % len(target)`` of a fixed permutation of
+      the target (seeded with ``pairing_seed``). Which target sample goes
+      with which source sample is then the same in every epoch; only the
+      order of the pairs changes.
+
+    Args:
+        source: The labelled source dataset, or its config for ``DATASETS``.
+        target: The unlabelled target dataset, or its config.
+        epoch_length: The dataset's length. mmengine's samplers draw
+            ``len(dataset)`` items per epoch, so this sets how many pairs an
+            epoch holds, and thus what "epoch" means in logs, checkpoints
+            and epoch-based schedules. Defaults to the larger domain's size.
+        pairing_seed: Seed of the target permutation used with int indices.
+    """
+
+    def __init__(self,
+                 source: Union[dict, Dataset],
+                 target: Union[dict, Dataset],
+                 epoch_length: Optional[int] = None,
+                 pairing_seed: int = 0) -> None:
+        self.source = _build(source)
+        self.target = _build(target)
+        if epoch_length is not None:
+            check_positive_int('epoch_length', epoch_length)
+        self.epoch_length = epoch_length
+        generator = torch.Generator().manual_seed(pairing_seed)
+        self.target_pairing = torch.randperm(
+            len(self.target), generator=generator)
+
+    @property
+    def metainfo(self) -> dict:
+        """The source's meta information; both domains share its classes."""
+        return dict(getattr(self.source, 'metainfo', {}))
+
+    def __len__(self) -> int:
+        if self.epoch_length is not None:
+            return self.epoch_length
+        return max(len(self.source), len(self.target))
+
+    def __getitem__(self, index: Union[int, Sequence[int]]) -> dict:
+        if isinstance(index, (tuple, list)):
+            source_index, target_index = index
+        else:
+            source_index = index % len(self.source)
+            target_index = int(self.target_pairing[index % len(self.target)])
+        source_item = self.source[source_index]
+        target_item = self.target[target_index]
+        return dict(
+            source=dict(img=source_item['img'], label=source_item['label']),
+            target=dict(img=target_item['img']))
+
+
+@DATA_SAMPLERS.register_module()
+class UDAPairSampler(Sampler):
+    """An infinite sampler of ``(source_index, target_index)`` pairs.
+
+    Each domain has its own endless stream of fresh random permutations of
+    its indices, so every source sample is drawn once per pass over the
+    source and every target sample once per pass over the target, however
+    the two sizes compare. The streams are seeded independently from
+    ``seed``.
+
+    As with mmengine's ``InfiniteSampler``, rank ``r`` of ``w`` processes
+    takes positions ``r, r + w, r + 2w, ...`` of the joint stream, so the
+    ranks read disjoint pairs; and the stream is created once, so a new
+    iterator continues where the last one stopped.
+
+    Args:
+        dataset: A dataset with ``source`` and ``target`` datasets, such as
+            :class:`UDAPairDataset`.
+        shuffle: Permute each pass; if False, read both domains in order.
+        seed: Seed of the permutations, the same on every rank. None draws
+            one and shares it across ranks.
+    """
+
+    def __init__(self,
+                 dataset: Dataset,
+                 shuffle: bool = True,
+                 seed: Optional[int] = None) -> None:
+        if not (hasattr(dataset, 'source') and hasattr(dataset, 'target')):
+            raise TypeError(
+                'UDAPairSampler needs a dataset with `source` and `target` '
+                f'datasets, such as UDAPairDataset; got '
+                f'{type(dataset).__name__}')
+        self.dataset = dataset
+        self.shuffle = shuffle
+        self.seed = sync_random_seed() if seed is None else seed
+        self.rank, self.world_size = get_dist_info()
+        self.pairs = self._pairs_of_rank()
+
+    def _index_stream(self, size: int, seed: int) -> Iterator[int]:
+        generator = torch.Generator().manual_seed(seed)
+        while True:
+            if self.shuffle:
+                yield from torch.randperm(size, generator=generator).tolist()
+            else:
+                yield from range(size)
+
+    def _pairs_of_rank(self) -> Iterator[Tuple[int, int]]:
+        # Spawned seeds keep the target stream of one seed from equalling
+        # the source stream of another, as ``seed`` and ``seed + 1`` would.
+        source_seed, target_seed = (
+            int(child.generate_state(1)[0])
+            for child in np.random.SeedSequence(self.seed).spawn(2))
+        pairs = zip(
+            self._index_stream(len(self.dataset.source), source_seed),
+            self._index_stream(len(self.dataset.target), target_seed))
+        yield from itertools.islice(pairs, self.rank, None, self.world_size)
+
+    def __iter__(self) -> Iterator[Tuple[int, int]]:
+        # The stream itself, not a generator delegating to it: closing such
+        # a generator (when a DataLoader iterator is dropped) would close the
+        # stream too.
+        return self.pairs
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Do nothing: the streams never end, so there are no epochs to
+        reseed."""

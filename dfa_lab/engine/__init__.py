@@ -1,0 +1,6 @@
+from .hooks import RandomStateHook
+from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
+from .wrappers import SeparateDistributedDataParallel
+
+__all__ = ['RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
+           'SeparateDistributedDataParallel']

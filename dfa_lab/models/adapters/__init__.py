@@ -1,0 +1,6 @@
+from .base import BaseAdapter, ClassifierSet, unwrap
+from .mcd import MCD
+from .source_only import ENT, SourceOnly
+
+__all__ = ['BaseAdapter', 'ClassifierSet', 'unwrap', 'MCD', 'ENT',
+           'SourceOnly']

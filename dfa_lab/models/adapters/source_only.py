@@ -1,0 +1,72 @@
+"""Source-only training and entropy minimisation (ENT)."""
+from typing import Dict, Optional
+
+from mmengine.optim import OptimWrapper
+from torch import Tensor
+
+from dfa_lab.registry import MODELS
+from .base import BaseAdapter
+
+
+@MODELS.register_module()
+class SourceOnly(BaseAdapter):
+    """Train ``G`` and ``F`` on labelled source data only: ``L_cls``
+    (eq. 16), plus the aligner's source term when one is configured.
+
+    Target images in the batch are not used (no target encoder pass), so a
+    source-only run costs the same with or without the target domain.
+    """
+
+    def train_step(self, data: dict,
+                   optim_wrapper: OptimWrapper) -> Dict[str, Tensor]:
+        data = self.data_preprocessor(data, True)
+        x_s, y_s, x_t = self.unpack_uda_batch(data)
+        with optim_wrapper.optim_context(self):
+            losses = self.source_losses(x_s, y_s)
+            losses.update(self.target_losses(x_t))
+            loss, log_vars = self.parse_losses(losses)
+        optim_wrapper.update_params(loss)
+        return log_vars
+
+    def source_losses(self, x_s: Tensor, y_s: Tensor) -> Dict[str, Tensor]:
+        """``L_cls`` and the aligner's source term (hook point)."""
+        source = self.backbone(x_s)
+        losses = self.source_classification_losses(
+            self.classifiers(source.flat), y_s)
+        losses.update(self.aligner_losses(source, 'source'))
+        return losses
+
+    def target_losses(self, x_t: Tensor) -> Dict[str, Tensor]:
+        """Source-only training has no target objective."""
+        return {}
+
+
+@MODELS.register_module()
+class ENT(SourceOnly):
+    """Entropy minimisation: ``L_cls + L_ent`` (eq. 19), and with the DFA
+    aligner the full DFA-ENT objective of eq. 20,
+    ``L_cls + L_ent + alpha L_kld + beta L_dal``.
+
+    One encoder pass per domain serves the classifier and the aligner.
+
+    Args:
+        loss_ent: Config of the target entropy loss (eq. 19); its
+            ``loss_weight`` is the entropy weight.
+        **kwargs: See :class:`BaseAdapter`.
+    """
+
+    def __init__(self,
+                 loss_ent: dict = dict(type='EntropyLoss'),
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.loss_ent = MODELS.build(loss_ent)
+
+    def target_losses(self, x_t: Tensor) -> Dict[str, Tensor]:
+        """``L_ent`` on target predictions and the aligner's target term
+        (hook point)."""
+        target = self.backbone(x_t)
+        logits = self.classifiers(target.flat)
+        (target_logits, ) = logits.values()
+        losses = {'loss_ent': self.loss_ent(target_logits)}
+        losses.update(self.aligner_losses(target, 'target'))
+        return losses

@@ -1,0 +1,3 @@
+from .base import BaseAligner
+
+__all__ = ['BaseAligner']

@@ -1,0 +1,53 @@
+"""The interface every latent aligner (DFA and its ablations) implements."""
+from typing import Dict, Optional
+
+from mmengine.model import BaseModule
+from torch import Tensor, nn
+
+from dfa_lab.structures import EncoderOutput
+
+
+class BaseAligner(BaseModule):
+    """A regulariser that adapters call at two fixed hook points.
+
+    - ``domain='source'``: wherever an adapter computes its source losses
+      (e.g. the prior KL ``alpha * L_kld`` of eq. 17 in DFA).
+    - ``domain='target'``: wherever an adapter updates the generator on
+      target data (e.g. ``beta * L_dal`` of eq. 18 in DFA).
+
+    Adapters call the aligner through ``forward`` (not a named method) so
+    that it runs through a distributed wrapper when one is present.
+
+    Args:
+        init_cfg: mmengine initialisation config.
+    """
+
+    def forward(self, encoded: EncoderOutput, domain: str,
+                backbone: Optional[nn.Module] = None) -> Dict[str, Tensor]:
+        """Losses of the aligner for one encoder pass.
+
+        Args:
+            encoded: The encoder's output on a source or a target batch.
+            domain: ``'source'`` or ``'target'``.
+            backbone: The (unwrapped) backbone that produced ``encoded``,
+                whose weights a tied decoder reuses.
+
+        Returns:
+            Named loss tensors; names contain ``loss`` so that mmengine sums
+            them into the total loss.
+        """
+        if domain == 'source':
+            return self.source_losses(encoded, backbone)
+        if domain == 'target':
+            return self.target_losses(encoded, backbone)
+        raise ValueError(f"domain must be 'source' or 'target', got {domain!r}")
+
+    def source_losses(self, encoded: EncoderOutput,
+                      backbone: Optional[nn.Module]) -> Dict[str, Tensor]:
+        """Losses added to the adapter's source objective."""
+        raise NotImplementedError
+
+    def target_losses(self, encoded: EncoderOutput,
+                      backbone: Optional[nn.Module]) -> Dict[str, Tensor]:
+        """Losses added to the adapter's target (generator) objective."""
+        raise NotImplementedError

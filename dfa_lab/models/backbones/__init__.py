@@ -1,0 +1,3 @@
+from .digit_cnn import DigitCNN
+
+__all__ = ['DigitCNN']

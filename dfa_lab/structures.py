@@ -1,0 +1,30 @@
+"""Typed containers passed between dfa_lab's components."""
+from typing import NamedTuple, Tuple
+
+import torch
+from torch import Tensor
+
+
+class EncoderOutput(NamedTuple):
+    """What a backbone's forward pass returns.
+
+    Attributes:
+        latent: The latent representation ``z = G(x)`` that classifiers read
+            (flattened) and aligners align: a feature map ``(B, C, H, W)`` for
+            the digit CNNs, a pooled vector ``(B, D)`` for ResNet-50.
+        pool_indices: The indices of each max-pool of the pass, in encoder
+            order. A weight-tied decoder unpools with them, so decoding any
+            latent of the same shape (a prior sample included) needs the
+            ``EncoderOutput`` of a real pass over a batch of the same size.
+        pool_input_shapes: The shape of each max-pool's input, in encoder
+            order, so that unpooling restores odd sizes exactly.
+    """
+
+    latent: Tensor
+    pool_indices: Tuple[Tensor, ...] = ()
+    pool_input_shapes: Tuple[torch.Size, ...] = ()
+
+    @property
+    def flat(self) -> Tensor:
+        """The latent flattened to ``(B, -1)``, the classifiers' input."""
+        return self.latent.flatten(1)
