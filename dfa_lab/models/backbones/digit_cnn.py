@@ -55,6 +55,10 @@ class DigitCNN(BaseModule):
     Args:
         arch: One of ``'usps'``, ``'svhn'``, ``'gtsrb'``.
         in_channels: Input channels; defaults to the architecture's own.
+        channels_last: Keep weights and activations in the channels-last
+            memory layout. Results are the same; convolutions and max-pools
+            run several times faster on CPU (and use tensor cores better on
+            GPU).
         init_cfg: mmengine initialisation config.
     """
 
@@ -76,7 +80,10 @@ class DigitCNN(BaseModule):
         ]),
     }
 
-    def __init__(self, arch: str = 'usps', in_channels: Optional[int] = None,
+    def __init__(self,
+                 arch: str = 'usps',
+                 in_channels: Optional[int] = None,
+                 channels_last: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if arch not in self.arch_settings:
@@ -95,6 +102,9 @@ class DigitCNN(BaseModule):
         self.stages = nn.ModuleList(stages)
         self.out_channels = channels
         self.latent_shape = self._infer_latent_shape()
+        self.memory_format = (
+            torch.channels_last if channels_last else torch.contiguous_format)
+        self.to(memory_format=self.memory_format)
 
     def _infer_latent_shape(self) -> Tuple[int, ...]:
         size = self.input_size
@@ -117,6 +127,7 @@ class DigitCNN(BaseModule):
             raise ValueError(
                 f'DigitCNN({self.arch!r}) expects (B, {self.in_channels}, H, '
                 f'W) images, got shape {tuple(x.shape)}.')
+        x = x.contiguous(memory_format=self.memory_format)
         indices: List[Tensor] = []
         shapes: List[torch.Size] = []
         for stage in self.stages:
