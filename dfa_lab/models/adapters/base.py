@@ -46,7 +46,9 @@ class BaseAdapter(BaseModel):
         classifier: Config of one classifier head ``F``; adapters with
             several heads (MCD) build one per name in
             :attr:`classifier_names`.
-        aligner: Config of the latent aligner, or ``None``.
+        aligner: Config of the latent aligner, or ``None``. It is built with
+            the backbone as ``backbone=`` argument, so that a weight-tied
+            decoder can reuse the backbone's weights.
         loss_cls: Config of the source classification loss (eq. 16).
         data_preprocessor: mmengine data preprocessor config.
         init_cfg: mmengine initialisation config.
@@ -68,7 +70,8 @@ class BaseAdapter(BaseModel):
         self.classifiers = ClassifierSet(
             {name: MODELS.build(classifier)
              for name in self.classifier_names})
-        self.aligner = None if aligner is None else MODELS.build(aligner)
+        self.aligner = None if aligner is None else MODELS.build(
+            aligner, default_args=dict(backbone=self.backbone))
         self.loss_cls = MODELS.build(loss_cls)
 
     # ----------------------------------------------------------- evaluation
@@ -124,7 +127,7 @@ class BaseAdapter(BaseModel):
         """
         if self.aligner is None:
             return {}
-        return self.aligner(encoded, domain, unwrap(self.backbone))
+        return self.aligner(encoded, domain)
 
     def source_classification_losses(
             self, logits: Dict[str, Tensor],

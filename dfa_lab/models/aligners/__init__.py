@@ -1,3 +1,4 @@
 from .base import BaseAligner
+from .dfa import DFA
 
-__all__ = ['BaseAligner']
+__all__ = ['BaseAligner', 'DFA']

@@ -19,35 +19,38 @@ class BaseAligner(BaseModule):
     that it runs through a distributed wrapper when one is present.
 
     Args:
+        backbone: The adapter's backbone. Adapters pass it when they build
+            the aligner; aligners with a weight-tied decoder build the
+            decoder on it. It is not registered as a submodule, so its
+            parameters stay the backbone's alone.
         init_cfg: mmengine initialisation config.
     """
 
-    def forward(self, encoded: EncoderOutput, domain: str,
-                backbone: Optional[nn.Module] = None) -> Dict[str, Tensor]:
+    def __init__(self, backbone: Optional[nn.Module] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(init_cfg=init_cfg)
+
+    def forward(self, encoded: EncoderOutput, domain: str) -> Dict[str, Tensor]:
         """Losses of the aligner for one encoder pass.
 
         Args:
             encoded: The encoder's output on a source or a target batch.
             domain: ``'source'`` or ``'target'``.
-            backbone: The (unwrapped) backbone that produced ``encoded``,
-                whose weights a tied decoder reuses.
 
         Returns:
             Named loss tensors; names contain ``loss`` so that mmengine sums
             them into the total loss.
         """
         if domain == 'source':
-            return self.source_losses(encoded, backbone)
+            return self.source_losses(encoded)
         if domain == 'target':
-            return self.target_losses(encoded, backbone)
+            return self.target_losses(encoded)
         raise ValueError(f"domain must be 'source' or 'target', got {domain!r}")
 
-    def source_losses(self, encoded: EncoderOutput,
-                      backbone: Optional[nn.Module]) -> Dict[str, Tensor]:
+    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         """Losses added to the adapter's source objective."""
         raise NotImplementedError
 
-    def target_losses(self, encoded: EncoderOutput,
-                      backbone: Optional[nn.Module]) -> Dict[str, Tensor]:
+    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         """Losses added to the adapter's target (generator) objective."""
         raise NotImplementedError

@@ -1,0 +1,3 @@
+from .digit_decoder import DigitDecoder
+
+__all__ = ['DigitDecoder']
