@@ -11,8 +11,10 @@ import torch
 REPO = Path(__file__).resolve().parents[2]
 EMBEDDED = {
     method: REPO / 'configs' / folder / f'{prefix}_usps-cnn_syndigits2ucidigits.py'
-    for method, folder, prefix in [('source_only', 'source_only', 'source-only'),
-                                   ('ent', 'ent', 'ent'), ('mcd', 'mcd', 'mcd')]
+    for method, folder, prefix in [
+        ('source_only', 'source_only', 'source-only'), ('ent', 'ent', 'ent'),
+        ('mcd', 'mcd', 'mcd'), ('dfa_ent', 'dfa_ent', 'dfa-ent'),
+        ('dfa_mcd', 'dfa_mcd', 'dfa-mcd')]
 }
 # Small and fast: a few hundred rendered digits, tiny batches.
 TINY = [
@@ -67,10 +69,14 @@ def test_train_writes_checkpoint_tensorboard_and_metrics(tmp_path):
     assert 0 <= metrics['target/accuracy'] <= 100
 
 
-@pytest.mark.parametrize('method', ['source_only', 'ent'])
-def test_train_single_optimizer_adapters(tmp_path, method):
-    train(EMBEDDED[method], tmp_path, 3)
+@pytest.mark.parametrize('method', ['source_only', 'ent', 'dfa_ent',
+                                    'dfa_mcd'])
+def test_train_other_adapters(tmp_path, method):
+    result = train(EMBEDDED[method], tmp_path, 3)
     assert (tmp_path / 'iter_3.pth').is_file()
+    log = result.stdout + result.stderr
+    if method.startswith('dfa'):
+        assert 'loss_kld' in log and 'loss_dal' in log
 
 
 def test_resume_continues_like_an_uninterrupted_run(tmp_path):

@@ -1,0 +1,87 @@
+"""Every leaf config builds: its model, its optimizers and its datasets
+(or, for data that is not here, the clear missing-data error)."""
+from pathlib import Path
+
+import pytest
+from mmengine.config import Config
+from mmengine.optim import build_optim_wrapper
+
+from dfa_lab.datasets import DatasetNotFoundError
+from dfa_lab.registry import DATASETS, MODELS
+from dfa_lab.utils import (check_model_selection, enable_autocast,
+                           set_data_root)
+
+CONFIG_ROOT = Path(__file__).resolve().parents[1] / 'configs'
+LEAF_CONFIGS = sorted(
+    p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
+ABSENT_DATA = ('svhn2mnist', 'synsigns2gtsrb')
+
+
+def test_configs_are_found():
+    folders = {p.parent.name for p in LEAF_CONFIGS}
+    assert {'source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd'} <= folders
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS,
+                         ids=[p.stem for p in LEAF_CONFIGS])
+def test_config_builds(path, shared_data):
+    cfg = Config.fromfile(path)
+    assert cfg.default_scope == 'dfa_lab'
+    model = MODELS.build(cfg.model)
+    build_optim_wrapper(model, cfg.optim_wrapper)
+    assert cfg.train_cfg.max_iters % cfg.train_cfg.val_interval == 0
+    if 'data_root' in cfg:
+        set_data_root(cfg, str(shared_data))
+    else:
+        cfg.train_dataloader.dataset.source.num_samples = 100
+    train, test = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
+    if path.stem.endswith(ABSENT_DATA):
+        with pytest.raises(DatasetNotFoundError, match=str(shared_data)):
+            DATASETS.build(train)
+        return
+    pairs = DATASETS.build(train)
+    item = pairs[(0, 0)]
+    assert item['source']['img'].shape == item['target']['img'].shape
+    assert 'label' not in item['target']
+    assert len(DATASETS.build(test)) > 0
+
+
+def test_usps_framing_is_explicit():
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    assert cfg.train_dataloader.dataset.target.content_size == 20
+    assert cfg.val_dataloader.dataset.content_size == 20
+
+
+def test_set_data_root_moves_every_dataset():
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    set_data_root(cfg, '/datasets/')
+    assert cfg.train_dataloader.dataset.source.data_root == '/datasets/mnist'
+    assert cfg.test_dataloader.dataset.data_root == '/datasets/usps'
+    embedded = Config.fromfile(
+        CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_syndigits2ucidigits.py')
+    with pytest.raises(KeyError, match='no top-level data_root'):
+        set_data_root(embedded, '/datasets')
+
+
+def test_enable_autocast_covers_every_optimizer():
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    enable_autocast(cfg)
+    assert cfg.optim_wrapper.generator.type == 'AutocastOptimWrapper'
+    assert cfg.optim_wrapper.classifiers.type == 'AutocastOptimWrapper'
+    single = Config.fromfile(CONFIG_ROOT / 'ent' / 'ent_usps-cnn_mnist2usps.py')
+    enable_autocast(single)
+    assert single.optim_wrapper.type == 'AutocastOptimWrapper'
+    single.optim_wrapper.type = 'AmpOptimWrapper'
+    with pytest.raises(ValueError, match='AmpOptimWrapper'):
+        enable_autocast(single)
+
+
+def test_checkpoint_selection_on_target_labels_must_say_oracle():
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    check_model_selection(cfg)
+    cfg.default_hooks.checkpoint.save_best = 'target/accuracy'
+    with pytest.raises(ValueError, match='oracle'):
+        check_model_selection(cfg)
+    cfg.val_evaluator = dict(type='TargetAccuracy', prefix='oracle')
+    cfg.default_hooks.checkpoint.save_best = 'oracle/accuracy'
+    check_model_selection(cfg)
