@@ -5,8 +5,9 @@ from typing import NamedTuple
 
 # ``<method>_<network>_<task>.py``: method and network hold no underscore,
 # so everything after the second underscore is the task (``mnist2usps_full``).
-_CONFIG_NAME = re.compile(r'(?P<method>[A-Za-z0-9-]+)_(?P<network>[A-Za-z0-9-]+)'
-                          r'_(?P<task>[A-Za-z0-9][A-Za-z0-9_-]*)\.py')
+_CONFIG_NAME = re.compile(
+    r'(?P<method>[A-Za-z0-9-]+)_(?P<network>[A-Za-z0-9-]+)'
+    r'_(?P<task>[A-Za-z0-9][A-Za-z0-9_-]*)\.py')
 
 
 class ConfigName(NamedTuple):

@@ -32,8 +32,8 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
         ``target/`` names.
     """
     # Timestamp folder names (YYYYMMDD_HHMMSS) sort chronologically.
-    files = sorted(glob.glob(osp.join(run_dir, '*', 'vis_data',
-                                      'scalars.json')))
+    files = sorted(
+        glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
     by_step = {}
     for path in files:
         with open(path) as f:

@@ -1,0 +1,265 @@
+"""Summaries of benchmark runs: one markdown table per task, and JSON."""
+import json
+import os
+import os.path as osp
+import platform
+import statistics
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+
+from .config_name import parse_config_name
+from .paper import PaperAccuracy, paper_accuracy
+from .runs import RunResult, RunSpec
+from .scalars import ACCURACY_KEY
+
+# Baselines first, then the DFA variants of the same hosts.
+METHOD_ORDER = ('source-only', 'ent', 'mcd', 'dfa-ent', 'dfa-mcd')
+COLUMNS = ('method', 'last iter (mean ± std)', 'oracle best (mean ± std)',
+           'paper', 'seeds', 'iterations', 'minutes / run')
+NOTES = (
+    f'Accuracy (`{ACCURACY_KEY}`) in % on the target test set, mean ± '
+    'sample std over seeds. "last iter" is the accuracy after the final '
+    'training iteration. "oracle best" is the highest accuracy of each seed '
+    'over all its validations: it selects with the target test labels, so '
+    'it is an oracle upper bound, not an unsupervised domain adaptation '
+    'result.')
+
+
+@dataclass
+class MethodSummary:
+    """The runs of one config (a method on a task) over its seeds.
+
+    Args:
+        config: Config path.
+        method: Method, from the config name.
+        network: Network, from the config name.
+        task: Task, from the config name.
+        seeds: Seeds of the finished runs.
+        last_accuracy: Accuracy at the last validation of each finished run.
+        last_iters: Iteration of that validation, for each finished run.
+        best_accuracy: Highest accuracy over the validations of each run.
+        max_iters: Training iterations of each finished run.
+        minutes: Wall-clock minutes of each finished run.
+        resumed_seeds: Seeds of the runs that were resumed.
+        failures: ``(seed, reason)`` of every failed run.
+    """
+    config: str
+    method: str
+    network: str
+    task: str
+    seeds: List[int] = field(default_factory=list)
+    last_accuracy: List[float] = field(default_factory=list)
+    last_iters: List[int] = field(default_factory=list)
+    best_accuracy: List[float] = field(default_factory=list)
+    max_iters: List[int] = field(default_factory=list)
+    minutes: List[float] = field(default_factory=list)
+    resumed_seeds: List[int] = field(default_factory=list)
+    failures: List[Tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def paper(self) -> Optional[PaperAccuracy]:
+        return paper_accuracy(self.method, self.task)
+
+    @property
+    def early_ends(self) -> List[Tuple[int, int, int]]:
+        """``(seed, last validated iteration, max_iters)`` of the runs whose
+        last validation came before the end of training."""
+        return [(seed, last, total) for seed, last, total in zip(
+            self.seeds, self.last_iters, self.max_iters) if last != total]
+
+    def add(self, result: RunResult) -> None:
+        """Count a finished run in."""
+        accuracies = [m[ACCURACY_KEY] for _, m in result.validations]
+        self.seeds.append(result.seed)
+        self.last_accuracy.append(accuracies[-1])
+        self.last_iters.append(result.validations[-1][0])
+        self.best_accuracy.append(max(accuracies))
+        self.max_iters.append(result.max_iters)
+        self.minutes.append(result.minutes)
+        if result.resumed:
+            self.resumed_seeds.append(result.seed)
+
+
+def method_rank(method: str) -> Tuple[int, str]:
+    """Sort key of a method: :data:`METHOD_ORDER` first, then the others
+    alphabetically."""
+    if method in METHOD_ORDER:
+        return METHOD_ORDER.index(method), ''
+    return len(METHOD_ORDER), method
+
+
+def summarize(specs: Sequence[RunSpec], results: Dict[RunSpec, RunResult],
+              failures: Dict[RunSpec, str]) -> List[MethodSummary]:
+    """Gather the runs config by config.
+
+    Args:
+        specs: Every run of the benchmark.
+        results: Result of each finished run.
+        failures: Reason of each failed run.
+
+    Returns:
+        list[MethodSummary]: One per config: tasks in the order they first
+        appear in ``specs``, methods within a task in :func:`method_rank`
+        order.
+    """
+    summaries = {}
+    for spec in specs:
+        if spec.config not in summaries:
+            summaries[spec.config] = MethodSummary(
+                spec.config, *parse_config_name(spec.config))
+        summary = summaries[spec.config]
+        if spec in results:
+            summary.add(results[spec])
+        elif spec in failures:
+            summary.failures.append((spec.seed, failures[spec]))
+    tasks = list(dict.fromkeys(s.task for s in summaries.values()))
+    return sorted(
+        summaries.values(),
+        key=lambda s: (tasks.index(s.task), method_rank(s.method), s.network))
+
+
+def mean_std(values: Sequence[float]) -> Tuple[float, Optional[float]]:
+    """Mean and sample standard deviation (ddof=1; None for one value)."""
+    std = statistics.stdev(values) if len(values) > 1 else None
+    return statistics.mean(values), std
+
+
+def format_mean_std(values: Sequence[float]) -> str:
+    """``'mean ± std'`` with one decimal; ``'-'`` stands for a missing std
+    (one value) or for no values at all."""
+    if not values:
+        return '-'
+    mean, std = mean_std(values)
+    return f'{mean:.1f} ± ' + ('-' if std is None else f'{std:.1f}')
+
+
+def format_paper(paper: Optional[PaperAccuracy]) -> str:
+    """The paper's accuracy as reported: with its std where it has one."""
+    if paper is None:
+        return '-'
+    if paper.std is None:
+        return f'{paper.mean:.1f}'
+    return f'{paper.mean:.1f} ± {paper.std:.1f}'
+
+
+def table_row(summary: MethodSummary, label: str) -> List[str]:
+    """The cells of a summary's table row, in :data:`COLUMNS` order."""
+    if summary.early_ends:
+        # The accuracy of an earlier validation would pass for the final
+        # one; name the problem instead.
+        last = 'not validated at the end: ' + ', '.join(
+            f'seed {seed} last at iter {last} of {total}'
+            for seed, last, total in summary.early_ends)
+    else:
+        last = format_mean_std(summary.last_accuracy)
+    seeds = str(len(summary.seeds))
+    if summary.failures:
+        seeds += f' ({len(summary.failures)} failed)'
+    minutes = (f'{statistics.mean(summary.minutes):.1f}'
+               if summary.minutes else '-')
+    iterations = ', '.join(str(i) for i in sorted(set(summary.max_iters)))
+    return [
+        label, last,
+        format_mean_std(summary.best_accuracy),
+        format_paper(summary.paper), seeds, iterations or '-', minutes
+    ]
+
+
+def render_markdown(summaries: Sequence[MethodSummary], command: str,
+                    machine: str) -> str:
+    """One markdown section per task: its table, then notes, the command
+    line that produced it and the machine it ran on.
+
+    A row is labelled with its method, and with the network too where a
+    task holds the same method on several networks.
+    """
+    lines = ['# Benchmark results']
+    tasks = list(dict.fromkeys(s.task for s in summaries))
+    for task in tasks:
+        rows = [s for s in summaries if s.task == task]
+        methods = [s.method for s in rows]
+        lines += [
+            '', f'## {task}', '', '| ' + ' | '.join(COLUMNS) + ' |',
+            '|' + '---|' * len(COLUMNS)
+        ]
+        for summary in rows:
+            label = summary.method
+            if methods.count(summary.method) > 1:
+                label += f' ({summary.network})'
+            lines.append('| ' + ' | '.join(table_row(summary, label)) + ' |')
+        lines += ['', NOTES]
+        if any(s.resumed_seeds for s in rows):
+            lines += [
+                '', 'Minutes of a resumed run count only the process that '
+                'finished it.'
+            ]
+        for summary in rows:
+            for seed, reason in summary.failures:
+                lines += [
+                    '', f'FAILED: {summary.config} seed {seed} '
+                    f'({reason}).'
+                ]
+        lines += ['', f'Command: `{command}`', '', f'Machine: {machine}']
+    return '\n'.join(lines) + '\n'
+
+
+def summary_to_dict(summary: MethodSummary) -> dict:
+    """A summary with its aggregates, for the JSON output."""
+
+    def aggregate(values: Sequence[float]) -> dict:
+        mean, std = mean_std(values) if values else (None, None)
+        return dict(per_seed=list(values), mean=mean, std=std)
+
+    paper = summary.paper
+    return dict(
+        config=summary.config,
+        method=summary.method,
+        network=summary.network,
+        task=summary.task,
+        seeds=summary.seeds,
+        last_iter=aggregate(summary.last_accuracy),
+        last_validated_iter=summary.last_iters,
+        oracle_best=aggregate(summary.best_accuracy),
+        paper=None if paper is None else paper._asdict(),
+        max_iters=summary.max_iters,
+        minutes=aggregate(summary.minutes),
+        resumed_seeds=summary.resumed_seeds,
+        failures=[
+            dict(seed=seed, reason=reason) for seed, reason in summary.failures
+        ])
+
+
+def describe_machine() -> str:
+    """Processor, core count, torch version and CUDA device, in one line."""
+    processor = platform.processor() or platform.machine()
+    device = (
+        torch.cuda.get_device_name()
+        if torch.cuda.is_available() else 'no CUDA device')
+    return (f'{processor}, {os.cpu_count()} CPUs, torch {torch.__version__}, '
+            f'{device}')
+
+
+def write_report(summaries: Sequence[MethodSummary], out: str, command: str,
+                 machine: str) -> str:
+    """Write the markdown to ``out`` and the same results as JSON next to
+    it (``out`` with a ``.json`` suffix).
+
+    Returns:
+        str: The markdown.
+    """
+    markdown = render_markdown(summaries, command, machine)
+    os.makedirs(osp.dirname(out) or '.', exist_ok=True)
+    with open(out, 'w') as f:
+        f.write(markdown)
+    with open(osp.splitext(out)[0] + '.json', 'w') as f:
+        json.dump(
+            dict(
+                command=command,
+                machine=machine,
+                metric=ACCURACY_KEY,
+                results=[summary_to_dict(s) for s in summaries]),
+            f,
+            indent=2)
+    return markdown

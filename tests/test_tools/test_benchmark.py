@@ -1,0 +1,337 @@
+"""tools/benchmark.py and dfa_lab.benchmark."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from dfa_lab.benchmark import (ACCURACY_KEY, ConfigName, PaperAccuracy,
+                               RunResult, RunSpec, format_mean_std,
+                               load_finished, load_validation_records,
+                               paper_accuracy, parse_config_name, plan_runs,
+                               render_markdown, run_benchmark, summarize,
+                               write_report)
+from dfa_lab.benchmark.report import NOTES, method_rank
+from dfa_lab.benchmark.runs import prepare_run_dir
+
+REPO = Path(__file__).resolve().parents[2]
+EMBEDDED = ('configs/source_only/'
+            'source-only_usps-cnn_syndigits2ucidigits.py')
+TINY = [
+    'train_cfg.max_iters=4', 'train_cfg.val_interval=2',
+    'train_dataloader.batch_size=16',
+    'train_dataloader.dataset.source.num_samples=128',
+    'val_dataloader.batch_size=300', 'default_hooks.checkpoint.interval=4'
+]
+
+
+@pytest.mark.parametrize('path, expected', [
+    ('configs/dfa/dfa-mcd_usps-cnn_mnist2usps.py',
+     ('dfa-mcd', 'usps-cnn', 'mnist2usps')),
+    ('source-only_usps-cnn_mnist2usps_full.py',
+     ('source-only', 'usps-cnn', 'mnist2usps_full')),
+])
+def test_parse_config_name(path, expected):
+    assert parse_config_name(path) == ConfigName(*expected)
+
+
+@pytest.mark.parametrize('path', [
+    'mcd.py', 'configs/mcd/mcd_usps-cnn.py', 'mcd_usps-cnn_mnist2usps.txt',
+    'mcd__mnist2usps.py', 'mcd_usps-cnn_.py'
+])
+def test_parse_config_name_rejects_other_names(path):
+    with pytest.raises(ValueError, match='<method>_<network>_<task>.py'):
+        parse_config_name(path)
+
+
+def write_scalars(run_dir, timestamp, lines):
+    folder = run_dir / timestamp / 'vis_data'
+    folder.mkdir(parents=True)
+    text = ''.join(json.dumps(line) + '\n' for line in lines)
+    (folder / 'scalars.json').write_text(text)
+
+
+def test_load_validation_records_merges_resumed_runs(tmp_path):
+    train = {'lr': 2e-4, 'step1/loss_cls_F1': 2.3, 'time': 0.1, 'step': 50}
+    write_scalars(tmp_path, '20240101_120000', [
+        train,
+        {
+            'target/accuracy': 50.0,
+            'time': 0.2,
+            'data_time': 0.1,
+            'step': 50
+        },
+        dict(train, step=100),
+        {
+            'target/accuracy': 60.0,
+            'step': 100
+        },
+    ])
+    # Resumed from the checkpoint at 50: validates 100 again, then 150.
+    write_scalars(tmp_path, '20240101_130000', [
+        dict(train, step=100),
+        {
+            'target/accuracy': 61.0,
+            'target/F1_accuracy': 59.0,
+            'step': 100
+        },
+        {
+            'target/accuracy': 70.0,
+            'step': 150
+        },
+    ])
+    assert load_validation_records(str(tmp_path)) == [
+        (50, {
+            'target/accuracy': 50.0
+        }),
+        (100, {
+            'target/accuracy': 61.0,
+            'target/F1_accuracy': 59.0
+        }),
+        (150, {
+            'target/accuracy': 70.0
+        }),
+    ]
+
+
+def test_format_mean_std():
+    # Sample std (ddof=1): 1.0 here, where the population std is 0.8.
+    assert format_mean_std([1.0, 2.0, 3.0]) == '2.0 ± 1.0'
+    assert format_mean_std([96.61]) == '96.6 ± -'
+    assert format_mean_std([]) == '-'
+
+
+def test_paper_accuracy():
+    assert paper_accuracy('dfa-mcd', 'mnist2usps') == PaperAccuracy(97.3, 0.1)
+    assert paper_accuracy('mcd', 'mnist2usps_full') == PaperAccuracy(96.5, 0.3)
+    assert paper_accuracy('source-only', 'usps2mnist') == PaperAccuracy(63.4)
+    assert paper_accuracy('dfa-ent', 'synsigns2gtsrb').mean == 96.8
+    assert paper_accuracy('ent', 'mnist2usps') is None
+    assert paper_accuracy('dfa-mcd', 'syndigits2ucidigits') is None
+
+
+def test_method_rank_puts_known_methods_first():
+    methods = ['zeta', 'dfa-mcd', 'alpha', 'mcd', 'source-only', 'ent']
+    expected = ['source-only', 'ent', 'mcd', 'dfa-mcd', 'alpha', 'zeta']
+    assert sorted(methods, key=method_rank) == expected
+
+
+def fake_result(spec, accuracies, max_iters=1000, minutes=1.0, resumed=False):
+    """A result validated every ``max_iters / len(accuracies)`` iterations,
+    or at the given ``{iteration: accuracy}``."""
+    if not isinstance(accuracies, dict):
+        step = max_iters // len(accuracies)
+        accuracies = {step * (i + 1): a for i, a in enumerate(accuracies)}
+    validations = [(step, {ACCURACY_KEY: accuracy})
+                   for step, accuracy in accuracies.items()]
+    return RunResult(spec.config, spec.seed, list(spec.cfg_options), max_iters,
+                     minutes, resumed, validations, validations[-1][1])
+
+
+EXPECTED_TABLE = '''\
+# Benchmark results
+
+## mnist2usps
+
+| method | last iter (mean ± std) | oracle best (mean ± std) | paper | seeds | iterations | minutes / run |
+|---|---|---|---|---|---|---|
+| source-only | 76.5 ± 0.7 | 77.0 ± 1.4 | 76.7 | 2 | 1000 | 2.5 |
+| dfa-mcd | 97.5 ± 0.7 | 97.5 ± 0.7 | 97.3 ± 0.1 | 2 | 1000 | 4.5 |
+
+{notes}
+
+Minutes of a resumed run count only the process that finished it.
+
+Command: `python tools/benchmark.py a b`
+
+Machine: test machine
+
+## syndigits2ucidigits
+
+| method | last iter (mean ± std) | oracle best (mean ± std) | paper | seeds | iterations | minutes / run |
+|---|---|---|---|---|---|---|
+| ent | not validated at the end: seed 1 last at iter 500 of 1000 | 62.0 ± - | - | 1 (1 failed) | 1000 | 1.0 |
+
+{notes}
+
+FAILED: c/ent_usps-cnn_syndigits2ucidigits.py seed 2 (exit code 1, see x/train.log).
+
+Command: `python tools/benchmark.py a b`
+
+Machine: test machine
+'''  # noqa: E501
+
+
+def fake_benchmark():
+    configs = [
+        'c/dfa-mcd_usps-cnn_mnist2usps.py',
+        'c/ent_usps-cnn_syndigits2ucidigits.py',
+        'c/source-only_usps-cnn_mnist2usps.py',
+    ]
+    specs = [RunSpec(config, seed) for config in configs for seed in (1, 2)]
+    dfa1, dfa2, ent1, ent2, src1, src2 = specs
+    results = {
+        dfa1: fake_result(dfa1, [95.0, 97.0], minutes=4.0),
+        dfa2: fake_result(dfa2, [96.0, 98.0], minutes=5.0, resumed=True),
+        ent1: fake_result(ent1, {250: 60.0, 500: 62.0}),
+        src1: fake_result(src1, [70.0, 76.0], minutes=2.0),
+        src2: fake_result(src2, [78.0, 77.0], minutes=3.0),
+    }
+    failures = {ent2: 'exit code 1, see x/train.log'}
+    return specs, results, failures
+
+
+def test_render_markdown():
+    summaries = summarize(*fake_benchmark())
+    markdown = render_markdown(summaries, 'python tools/benchmark.py a b',
+                               'test machine')
+    assert markdown == EXPECTED_TABLE.format(notes=NOTES)
+    assert 'oracle' in NOTES and 'target test labels' in NOTES
+
+
+def test_write_report_writes_json_next_to_markdown(tmp_path):
+    out = tmp_path / 'results' / 'digits.md'
+    summaries = summarize(*fake_benchmark())
+    markdown = write_report(summaries, str(out), 'cmd', 'machine')
+    assert out.read_text() == markdown
+    report = json.loads((tmp_path / 'results' / 'digits.json').read_text())
+    assert report['command'] == 'cmd'
+    source_only, dfa_mcd, ent = report['results']
+    assert dfa_mcd['method'] == 'dfa-mcd'
+    assert dfa_mcd['last_iter']['per_seed'] == [97.0, 98.0]
+    assert dfa_mcd['paper'] == {'mean': 97.3, 'std': 0.1}
+    assert source_only['oracle_best']['mean'] == 77.0
+    failure = dict(seed=2, reason='exit code 1, see x/train.log')
+    assert ent['failures'] == [failure]
+
+
+def test_load_finished_checks_the_recorded_run(tmp_path):
+    options = ('train_cfg.max_iters=4', 'model.milestones=[1,2]')
+    spec = RunSpec(str(REPO / EMBEDDED), 1, options, str(tmp_path))
+    assert load_finished(spec) is None
+    os.makedirs(spec.run_dir)
+    fake_result(spec, [50.0], max_iters=4).dump(spec.result_file)
+
+    # The same overrides in another order and spelling are the same run.
+    same_options = ('model.milestones=1,2', 'train_cfg.max_iters=4')
+    same = RunSpec(spec.config, 1, same_options, str(tmp_path))
+    assert load_finished(same).validations == [(4, {ACCURACY_KEY: 50.0})]
+
+    other = RunSpec(spec.config, 1, ('train_cfg.max_iters=8', ), str(tmp_path))
+    with pytest.raises(ValueError, match='another --work-dir') as error:
+        load_finished(other)
+    message = str(error.value)
+    assert 'records train_cfg.max_iters=4, model.milestones=[1, 2];' in message
+    assert 'asks for train_cfg.max_iters=8, model.milestones unset' in message
+
+
+def test_plan_runs_rejects_ambiguous_benchmarks(tmp_path):
+    config = str(REPO / EMBEDDED)
+    specs = plan_runs([config], [1, 2], ['a=1'], 'wd')
+    run_dirs = [f'wd/{Path(config).stem}/seed_{seed}' for seed in (1, 2)]
+    assert [spec.run_dir for spec in specs] == run_dirs
+    assert [spec.cfg_options for spec in specs] == [('a=1', )] * 2
+    with pytest.raises(ValueError, match='--seeds'):
+        plan_runs([config], [1], ['randomness.seed=3'], 'wd')
+    with pytest.raises(ValueError, match='would both run in'):
+        copy = tmp_path / Path(config).name
+        copy.write_text('')
+        plan_runs([config, str(copy)], [1], [], 'wd')
+    with pytest.raises(ValueError, match='would both run in'):
+        plan_runs([config], [1, 1], [], 'wd')
+    with pytest.raises(FileNotFoundError):
+        plan_runs([str(tmp_path / 'missing_net_task.py')], [1], [], 'wd')
+
+
+def test_prepare_run_dir_resumes_or_starts_over(tmp_path):
+    spec = RunSpec(EMBEDDED, 1, (), str(tmp_path))
+    os.makedirs(spec.run_dir)
+    checkpoint = os.path.join(spec.run_dir, 'iter_2.pth')
+    Path(checkpoint).touch()
+    Path(spec.run_dir, 'last_checkpoint').write_text(checkpoint)
+    assert prepare_run_dir(spec, resume=True) == checkpoint
+    assert prepare_run_dir(spec, resume=False) is None
+    assert os.listdir(spec.run_dir) == []
+
+
+# Stands in for tools/train.py: records how it was called, validates once at
+# the iteration given by --cfg-options, or fails when asked to.
+FAKE_TRAIN = textwrap.dedent('''\
+    import json, os, sys
+    args = sys.argv[1:]
+    work_dir = args[args.index('--work-dir') + 1]
+    print('fake training log')
+    if 'fail=1' in args:
+        sys.exit(3)
+    with open(os.path.join(work_dir, 'call.json'), 'w') as f:
+        json.dump(dict(args=args, omp=os.environ.get('OMP_NUM_THREADS')), f)
+    iters = [a for a in args if a.startswith('train_cfg.max_iters=')]
+    vis = os.path.join(work_dir, '20240101_000000', 'vis_data')
+    os.makedirs(vis)
+    with open(os.path.join(vis, 'scalars.json'), 'w') as f:
+        step = int(iters[-1].split('=')[1])
+        f.write(json.dumps({'target/accuracy': 42.0, 'step': step}) + '\\n')
+''')
+
+
+def test_run_benchmark_records_results_and_failures(tmp_path, monkeypatch):
+    script = tmp_path / 'train.py'
+    script.write_text(FAKE_TRAIN)
+    monkeypatch.delenv('OMP_NUM_THREADS', raising=False)
+    config = str(REPO / EMBEDDED)
+    good = RunSpec(config, 2, ('train_cfg.max_iters=6', ), str(tmp_path))
+    bad = RunSpec(config, 3, ('fail=1', ), str(tmp_path))
+    lines = []
+    results, failures = run_benchmark(
+        [good, bad], str(script), jobs=2, echo=lines.append)
+
+    call = json.loads(Path(good.run_dir, 'call.json').read_text())
+    assert call['omp'] == '1'
+    assert '--data-root' not in call['args']
+    assert call['args'][-2:] == ['randomness.seed=2', 'train_cfg.max_iters=6']
+    assert results[good].max_iters == 6
+    assert results[good].validations == [(6, {'target/accuracy': 42.0})]
+    assert RunResult.load(good.result_file) == results[good]
+    assert 'fake training log' in Path(good.log_file).read_text()
+
+    assert list(failures) == [bad]
+    assert 'exit code 3' in failures[bad] and bad.log_file in failures[bad]
+    assert not os.path.exists(bad.result_file)
+    assert sum(line.endswith(': started') for line in lines) == 2
+    assert f'[2/2] {bad}: FAILED ({failures[bad]})' in lines
+
+
+def run_tool(tmp_path):
+    command = [
+        sys.executable, 'tools/benchmark.py', EMBEDDED, '--seeds', '1', '2',
+        '--work-dir', str(tmp_path / 'runs'), '--out',
+        str(tmp_path / 'digits.md'), '--jobs', '2', '--cfg-options', *TINY
+    ]
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    return subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True,
+        timeout=300)
+
+
+def test_benchmark_end_to_end(tmp_path):
+    first = run_tool(tmp_path)
+    assert first.returncode == 0, first.stdout + first.stderr[-3000:]
+    assert first.stdout.count(': finished, target/accuracy') == 2
+    markdown = (tmp_path / 'digits.md').read_text()
+    assert '## syndigits2ucidigits' in markdown
+    row = next(line for line in markdown.splitlines()
+               if line.startswith('| source-only |'))
+    cells = [cell.strip() for cell in row.strip('|').split('|')]
+    assert cells[4:6] == ['2', '4']  # seeds, iterations
+    assert f'Command: `python tools/benchmark.py {EMBEDDED}' in markdown
+    report = json.loads((tmp_path / 'digits.json').read_text())
+    assert report['results'][0]['seeds'] == [1, 2]
+
+    second = run_tool(tmp_path)
+    assert second.returncode == 0, second.stdout + second.stderr[-3000:]
+    assert second.stdout.count(': skipped') == 2
+    assert 'started' not in second.stdout
+    assert (tmp_path / 'digits.md').read_text() == markdown

@@ -1,0 +1,101 @@
+"""Train configs over several seeds and tabulate their target accuracy.
+
+Every config x seed trains in its own ``tools/train.py`` process under
+``<work-dir>/<config name>/seed_<seed>``, its output in ``train.log`` there.
+Finished runs are not trained again. The table (one section per task) goes
+to ``--out`` and to the terminal, the same results as JSON next to it.
+
+Example::
+
+    python tools/benchmark.py configs/mcd/mcd_usps-cnn_mnist2usps.py \
+        configs/source_only/source-only_usps-cnn_mnist2usps.py \
+        --seeds 1 2 3 --data-root ../shared/data \
+        --work-dir work_dirs/benchmark --out docs/results/digits.md
+"""
+import argparse
+import os.path as osp
+import shlex
+import sys
+
+from dfa_lab.benchmark import (describe_machine, plan_runs, run_benchmark,
+                               summarize, write_report)
+
+TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description='Benchmark dfa_lab configs over several seeds')
+    parser.add_argument(
+        'configs',
+        nargs='+',
+        metavar='CONFIG',
+        help='config files named <method>_<network>_<task>.py')
+    parser.add_argument(
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=[1, 2, 3],
+        help='values of randomness.seed, one run each (default: 1 2 3)')
+    parser.add_argument(
+        '--data-root',
+        help='folder holding the datasets, passed to tools/train.py; leave '
+        'it out for configs on embedded data')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/benchmark',
+        help='runs go to <work-dir>/<config name>/seed_<seed>')
+    parser.add_argument(
+        '--out',
+        help='markdown file for the table, <work-dir>/benchmark.md by '
+        'default; the JSON goes next to it')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='config overrides passed to every run, e.g. '
+        'train_cfg.max_iters=100')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=1,
+        help='how many training processes run at once')
+    parser.add_argument(
+        '--resume',
+        action='store_true',
+        help='resume interrupted runs from their latest checkpoint instead '
+        'of starting them over')
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error('--jobs must be at least 1')
+    if args.out is None:
+        args.out = osp.join(args.work_dir, 'benchmark.md')
+    return args
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    specs = plan_runs(args.configs, args.seeds, args.cfg_options,
+                      args.work_dir)
+    results, failures = run_benchmark(
+        specs,
+        TRAIN_SCRIPT,
+        data_root=args.data_root,
+        resume=args.resume,
+        jobs=args.jobs)
+    command = shlex.join(['python', sys.argv[0], *argv])
+    markdown = write_report(
+        summarize(specs, results, failures), args.out, command,
+        describe_machine())
+    print(markdown)
+    if failures:
+        print(f'{len(failures)} of {len(specs)} runs FAILED; see the logs '
+              'named above.')
+        return 1
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
