@@ -7,57 +7,29 @@ Example::
 """
 import argparse
 import json
-import os
 import os.path as osp
 
-from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from dfa_lab.utils import (init_cpu_process_group, set_data_root,
+from dfa_lab.utils import (add_common_arguments, init_cpu_process_group,
+                           load_config, parse_arguments,
                            shutdown_process_group)
 
 
-def parse_args(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Test a dfa_lab checkpoint on the target test set')
-    parser.add_argument('config', help='config file path')
+    add_common_arguments(parser)
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument(
-        '--work-dir', help='where logs go; default work_dirs/<config name>')
-    parser.add_argument(
-        '--data-root',
-        help='folder holding the datasets (replaces the config\'s data_root)')
-    parser.add_argument(
-        '--out', help='write the metrics to this JSON file')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries')
-    parser.add_argument(
-        '--launcher',
-        choices=['none', 'pytorch', 'slurm', 'mpi'],
-        default='none',
-        help='job launcher')
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
-    args = parser.parse_args(argv)
-    if 'LOCAL_RANK' not in os.environ:
-        os.environ['LOCAL_RANK'] = str(args.local_rank)
-    return args
+    parser.add_argument('--out', help='write the metrics to this JSON file')
+    return parse_arguments(parser, argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
         raise FileNotFoundError(f'Checkpoint {args.checkpoint} not found.')
-    cfg = Config.fromfile(args.config)
-    if args.data_root is not None:
-        set_data_root(cfg, args.data_root)
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    cfg.launcher = args.launcher
-    cfg.work_dir = args.work_dir or osp.join(
-        './work_dirs', osp.splitext(osp.basename(args.config))[0])
+    cfg = load_config(args)
     cfg.load_from = args.checkpoint
     init_cpu_process_group(args.launcher)
     try:

@@ -5,7 +5,7 @@ MNIST, USPS, SVHN and GTSRB are read with torchvision's own classes, so their
 its image list.
 """
 import os
-from typing import Callable, List, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch
 import torchvision
@@ -47,8 +47,46 @@ def load_torchvision_dataset(dataset_name: str, expected_paths: Sequence[str],
                                 DOWNLOAD_HINT) from error
 
 
+class TorchvisionSplitMixin:
+    """Constructor shared by the datasets read with torchvision's classes.
+
+    Subclasses set :attr:`splits` and the default ``image_size`` and
+    ``channels`` of their data.
+
+    Args:
+        data_root: The ``root`` folder torchvision reads.
+        split: One of :attr:`splits`.
+        download: Let torchvision download the files when missing.
+        image_size: Side of the output images; the dataset's default when
+            ``None``.
+        channels: 1 or 3; the dataset's default when ``None``.
+        **kwargs: The other options of :class:`DigitDataset`
+            (``content_size``, ``mean``, ``std``, ``subset_size``,
+            ``subset_seed``).
+    """
+
+    splits: Tuple[str, ...] = ('train', 'test')
+    default_image_size: int
+    default_channels: int
+
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 download: bool = False,
+                 image_size: Optional[int] = None,
+                 channels: Optional[int] = None,
+                 **kwargs) -> None:
+        self.data_root = data_root
+        self.split = check_choice('split', split, self.splits)
+        self.download = download
+        super().__init__(
+            image_size=image_size or self.default_image_size,
+            channels=channels or self.default_channels,
+            **kwargs)
+
+
 @DATASETS.register_module()
-class MNIST(InMemoryDigitDataset):
+class MNIST(TorchvisionSplitMixin, InMemoryDigitDataset):
     """MNIST handwritten digits, 28x28 grey, read by torchvision.
 
     Args:
@@ -64,17 +102,8 @@ class MNIST(InMemoryDigitDataset):
             ``subset_seed``).
     """
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 download: bool = False,
-                 image_size: int = 28,
-                 channels: int = 1,
-                 **kwargs) -> None:
-        self.data_root = data_root
-        self.split = check_choice('split', split, ('train', 'test'))
-        self.download = download
-        super().__init__(image_size=image_size, channels=channels, **kwargs)
+    default_image_size = 28
+    default_channels = 1
 
     def load(self) -> Tuple[Tensor, Tensor]:
         raw_folder = os.path.join(
@@ -92,7 +121,7 @@ class MNIST(InMemoryDigitDataset):
 
 
 @DATASETS.register_module()
-class USPS(InMemoryDigitDataset):
+class USPS(TorchvisionSplitMixin, InMemoryDigitDataset):
     """USPS handwritten digits, 16x16 grey, read by torchvision.
 
     USPS digits fill their frame; ``content_size=20, image_size=28`` gives
@@ -108,17 +137,8 @@ class USPS(InMemoryDigitDataset):
         **kwargs: The other options of :class:`DigitDataset`.
     """
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 download: bool = False,
-                 image_size: int = 28,
-                 channels: int = 1,
-                 **kwargs) -> None:
-        self.data_root = data_root
-        self.split = check_choice('split', split, ('train', 'test'))
-        self.download = download
-        super().__init__(image_size=image_size, channels=channels, **kwargs)
+    default_image_size = 28
+    default_channels = 1
 
     def load(self) -> Tuple[Tensor, Tensor]:
         file_name = 'usps.bz2' if self.split == 'train' else 'usps.t.bz2'
@@ -134,7 +154,7 @@ class USPS(InMemoryDigitDataset):
 
 
 @DATASETS.register_module()
-class SVHN(InMemoryDigitDataset):
+class SVHN(TorchvisionSplitMixin, InMemoryDigitDataset):
     """Street View House Numbers, 32x32 RGB digit crops, read by torchvision.
 
     Args:
@@ -147,17 +167,9 @@ class SVHN(InMemoryDigitDataset):
         **kwargs: The other options of :class:`DigitDataset`.
     """
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 download: bool = False,
-                 image_size: int = 32,
-                 channels: int = 3,
-                 **kwargs) -> None:
-        self.data_root = data_root
-        self.split = check_choice('split', split, ('train', 'test', 'extra'))
-        self.download = download
-        super().__init__(image_size=image_size, channels=channels, **kwargs)
+    splits = ('train', 'test', 'extra')
+    default_image_size = 32
+    default_channels = 3
 
     def load(self) -> Tuple[Tensor, Tensor]:
         svhn = load_torchvision_dataset(
@@ -170,7 +182,7 @@ class SVHN(InMemoryDigitDataset):
 
 
 @DATASETS.register_module()
-class GTSRB(ImageFileDataset):
+class GTSRB(TorchvisionSplitMixin, ImageFileDataset):
     """German Traffic Sign Recognition Benchmark, 43 classes, read lazily.
 
     Uses torchvision's layout and its official train/test split.
@@ -189,17 +201,8 @@ class GTSRB(ImageFileDataset):
 
     CLASSES = TRAFFIC_SIGN_CLASSES
 
-    def __init__(self,
-                 data_root: str,
-                 split: str = 'train',
-                 download: bool = False,
-                 image_size: int = 40,
-                 channels: int = 3,
-                 **kwargs) -> None:
-        self.data_root = data_root
-        self.split = check_choice('split', split, ('train', 'test'))
-        self.download = download
-        super().__init__(image_size=image_size, channels=channels, **kwargs)
+    default_image_size = 40
+    default_channels = 3
 
     def load_samples(self) -> List[Tuple[str, int]]:
         base_folder = os.path.join(os.path.abspath(self.data_root), 'gtsrb')

@@ -1,8 +1,10 @@
 from .checkpoint import allow_checkpoint_globals
+from .cli import add_common_arguments, load_config, parse_arguments
 from .config import check_model_selection, enable_autocast, set_data_root
 from .dist import init_cpu_process_group, shutdown_process_group
 
 __all__ = [
-    'allow_checkpoint_globals', 'check_model_selection', 'enable_autocast',
+    'allow_checkpoint_globals', 'add_common_arguments', 'load_config',
+    'parse_arguments', 'check_model_selection', 'enable_autocast',
     'set_data_root', 'init_cpu_process_group', 'shutdown_process_group'
 ]

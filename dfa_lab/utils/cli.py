@@ -1,0 +1,58 @@
+"""Command-line options shared by tools/train.py and tools/test.py."""
+import argparse
+import os
+import os.path as osp
+
+from mmengine.config import Config, DictAction
+
+from .config import set_data_root
+
+
+def add_common_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the config, work dir, data root, config overrides and launcher
+    options."""
+    parser.add_argument('config', help='config file path')
+    parser.add_argument(
+        '--work-dir',
+        help='where logs and checkpoints go; default '
+        'work_dirs/<config name>')
+    parser.add_argument(
+        '--data-root',
+        help='folder holding the datasets (replaces the config\'s data_root)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. model.num_k=6 '
+        'train_cfg.max_iters=100')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def parse_arguments(parser: argparse.ArgumentParser,
+                    argv=None) -> argparse.Namespace:
+    """Parse ``argv``; export the local rank for launchers that pass it as
+    an argument rather than in the environment."""
+    args = parser.parse_args(argv)
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    return args
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The config of ``args.config`` with the common options applied."""
+    cfg = Config.fromfile(args.config)
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    return cfg
