@@ -122,9 +122,16 @@ def main(argv=None):
 
     results = measure_speed(configs, args.warmup, args.iters, args.rounds)
     command = shlex.join(['python', sys.argv[0], *argv])
-    markdown = render_speed_markdown(results, checks, command, args.threads,
-                                     describe_machine(), load_average,
-                                     args.warmup, args.iters)
+    markdown = render_speed_markdown(
+        results,
+        configs,
+        checks,
+        command=command,
+        threads=args.threads,
+        machine=describe_machine(),
+        load_average=load_average,
+        warmup=args.warmup,
+        iters=args.iters)
     print(markdown)
     if args.out is not None:
         os.makedirs(osp.dirname(args.out) or '.', exist_ok=True)

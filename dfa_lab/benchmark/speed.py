@@ -35,7 +35,6 @@ from dfa_lab.registry import DATA_SAMPLERS, DATASETS, MODELS
 from dfa_lab.structures import EncoderOutput
 from .config_name import parse_config_name
 
-VARIANTS = ('dfa_lab', 'plain')
 #: One DFA-MCD epoch over one MCD epoch in the paper (SVHN->MNIST, RTX 2070).
 PAPER_DFA_MCD_RATIO = 1.21
 #: Largest relative difference between the losses of the two variants that
@@ -287,8 +286,10 @@ def time_plain(cfg: Config, warmup: int, iters: int) -> List[float]:
     return times[warmup:]
 
 
+#: How each variant is timed, in table order.
 TIMERS: Dict[str, Callable[[Config, int, int], List[float]]] = dict(
     dfa_lab=time_dfa_lab, plain=time_plain)
+VARIANTS = tuple(TIMERS)
 
 
 @dataclass
@@ -350,17 +351,42 @@ def measure_speed(
     return list(results.values())
 
 
+def describe_runner(cfg: Config) -> str:
+    """The hooks and visualizer backends that a timed Runner keeps from
+    ``cfg`` (see :func:`runner_config`), in one line."""
+    hooks = []
+    for name, hook in cfg.get('default_hooks', {}).items():
+        if hook is None:
+            continue
+        if name == 'logger':
+            hooks.append(f"{hook['type']} (every {hook.get('interval', 10)} "
+                         'iterations)')
+        elif name == 'checkpoint':
+            hooks.append(f"{hook['type']} (saving nothing)")
+        else:
+            hooks.append(hook['type'])
+    hooks += [hook['type'] for hook in cfg.get('custom_hooks', [])]
+    backends = [
+        backend['type']
+        for backend in cfg.get('visualizer', {}).get('vis_backends', [])
+    ]
+    return (f"hooks {', '.join(hooks) or 'none'}; visualizer backends "
+            f"{', '.join(backends) or 'none'}")
+
+
 def render_speed_markdown(results: Sequence[SpeedResult],
+                          configs: Dict[str, Config],
                           checks: Dict[str, ComputationCheck], command: str,
                           threads: int, machine: str,
                           load_average: Tuple[float, float, float],
                           warmup: int, iters: int) -> str:
     """The report: seconds per iteration of every config and variant, the
-    ratio of the second config to the first (DFA-MCD / MCD) per variant,
-    the computation checks, and how it was measured.
+    ratio of the last config to the first (DFA-MCD / MCD) per variant, the
+    computation checks, and how it was measured.
 
     Args:
         results: From :func:`measure_speed`.
+        configs: The configs measured, by path.
         checks: :func:`check_same_computation` of each config, by path.
         command: The command line that produced the results.
         threads: Torch threads of the process.
@@ -370,7 +396,7 @@ def render_speed_markdown(results: Sequence[SpeedResult],
         iters: Timed iterations of each run.
     """
     seconds = {(r.config, r.variant): r.seconds for r in results}
-    configs = list(dict.fromkeys(r.config for r in results))
+    paths = list(configs)
     lines = [
         '# Training speed', '',
         '| method | variant | s/iter (median of rounds) | per round '
@@ -381,7 +407,7 @@ def render_speed_markdown(results: Sequence[SpeedResult],
         overhead = result.seconds / seconds[(result.config, 'plain')]
         lines.append(f'| {result.method} | {result.variant} | '
                      f'{result.seconds:.4f} | {per_round} | {overhead:.2f} |')
-    base, other = configs[0], configs[-1]
+    base, other = paths[0], paths[-1]
     ratio_name = (f'{parse_config_name(other).method} / '
                   f'{parse_config_name(base).method}')
     lines += ['', f'| variant | {ratio_name} |', '|---|---|']
@@ -400,17 +426,21 @@ def render_speed_markdown(results: Sequence[SpeedResult],
         'their ratio is also the ratio of epoch times. "/ plain" is the '
         'framework\'s overhead.',
         '',
-        'dfa_lab: mmengine\'s Runner on the config (data loader, data '
-        'preprocessor, the adapter\'s train_step, the config\'s hooks and '
-        'visualizer backends); changed: no validation, no checkpoint, log '
-        'level WARNING. plain: a PyTorch loop doing the same updates on the '
-        'same networks and data (dfa_lab.benchmark.speed.PlainMCDLoop).',
+        'dfa_lab: mmengine\'s Runner on the config: data loader, data '
+        'preprocessor, the adapter\'s train_step and the config\'s hooks '
+        'and visualizer, with no validation, no checkpoint and log level '
+        'WARNING (' + ' | '.join(
+            dict.fromkeys(describe_runner(cfg)
+                          for cfg in configs.values())) + ').',
+        '',
+        'plain: a PyTorch loop doing the same updates on the same networks '
+        'and data (dfa_lab.benchmark.speed.PlainMCDLoop).',
         '',
         'Same computation (one iteration from the same weights, batch and '
         'seed; total loss of steps 1, 2 and 3, dfa_lab / plain):',
         ''
     ]
-    for config in configs:
+    for config in paths:
         check = checks[config]
         steps = ', '.join(f'{a:.6g} / {b:.6g}'
                           for a, b in zip(check.dfa_lab, check.plain))
