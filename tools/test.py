@@ -25,6 +25,17 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parse_arguments(parser, argv)
 
 
+def evaluate(cfg, out=None) -> dict:
+    """Test the checkpoint ``cfg.load_from``; write the metrics to ``out``
+    (JSON) on rank 0."""
+    runner = Runner.from_cfg(cfg)
+    metrics = runner.test()
+    if out and runner.rank == 0:
+        with open(out, 'w') as f:
+            json.dump(metrics, f, indent=2)
+    return metrics
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
@@ -33,11 +44,7 @@ def main(argv=None):
     cfg.load_from = args.checkpoint
     init_cpu_process_group(args.launcher)
     try:
-        runner = Runner.from_cfg(cfg)
-        metrics = runner.test()
-        if args.out and runner.rank == 0:
-            with open(args.out, 'w') as f:
-                json.dump(metrics, f, indent=2)
+        evaluate(cfg, args.out)
     finally:
         shutdown_process_group()
 

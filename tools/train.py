@@ -57,8 +57,7 @@ def main(argv=None):
     cfg = merge_train_args(load_config(args), args)
     init_cpu_process_group(args.launcher)
     try:
-        runner = Runner.from_cfg(cfg)
-        runner.train()
+        Runner.from_cfg(cfg).train()
     finally:
         shutdown_process_group()
 

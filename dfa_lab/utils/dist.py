@@ -1,4 +1,5 @@
 """Distributed set-up that mmengine leaves to CUDA machines."""
+import gc
 import os
 
 import torch
@@ -30,8 +31,13 @@ def init_cpu_process_group(launcher: str) -> None:
 
 
 def shutdown_process_group() -> None:
-    """Wait for every rank, then close the process group, so that no rank
-    exits while another still talks to it."""
+    """Close the process group so that no rank exits while another still
+    talks to it.
+
+    The distributed wrappers of a finished run are collected first: a DDP
+    reducer destroyed after its process group aborts the process at exit.
+    """
     if dist.is_available() and dist.is_initialized():
+        gc.collect()
         dist.barrier()
         dist.destroy_process_group()

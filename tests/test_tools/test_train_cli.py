@@ -25,8 +25,9 @@ TINY = [
 ]
 
 
-def run(args, **kwargs):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO))
+def run(args, env_extra=None, **kwargs):
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO),
+               **(env_extra or {}))
     result = subprocess.run(
         args, cwd=REPO, env=env, capture_output=True, text=True,
         timeout=600, **kwargs)
@@ -101,13 +102,14 @@ def test_resume_continues_like_an_uninterrupted_run(tmp_path):
 
 
 def test_two_process_gloo_mcd(tmp_path):
-    result = run([
-        sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node=2',
-        '--master_port=29512', 'tools/train.py',
-        str(EMBEDDED['mcd']), '--launcher', 'pytorch', '--work-dir',
-        str(tmp_path), '--cfg-options', *TINY, 'train_cfg.max_iters=4',
-        'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4'
-    ])
+    result = run(
+        ['bash', 'tools/dist_train.sh', str(EMBEDDED['mcd']), '2',
+         '--work-dir', str(tmp_path), '--cfg-options', *TINY,
+         'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
+         'default_hooks.checkpoint.interval=4'],
+        env_extra=dict(PORT='29512'))
     checkpoint = load(tmp_path / 'iter_4.pth')
     assert not any('.module.' in k for k in checkpoint['state_dict'])
-    assert 'target/accuracy' in (result.stdout + result.stderr)
+    log = result.stdout + result.stderr
+    assert 'Distributed training: True' in log
+    assert 'target/accuracy' in log
