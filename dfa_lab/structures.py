@@ -1,5 +1,5 @@
 """Typed containers passed between dfa_lab's components."""
-from typing import NamedTuple, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 import torch
 from torch import Tensor
@@ -18,11 +18,17 @@ class EncoderOutput(NamedTuple):
             ``EncoderOutput`` of a real pass over a batch of the same size.
         pool_input_shapes: The shape of each max-pool's input, in encoder
             order, so that unpooling restores odd sizes exactly.
+        input_size: The spatial size ``(H, W)`` of the encoder's input, for
+            decoders of encoders that pool globally (ResNet-50): they derive
+            every intermediate size from it, so that decoding restores the
+            input's size exactly. ``None`` where the decoder needs no sizes
+            beyond ``pool_input_shapes``.
     """
 
     latent: Tensor
     pool_indices: Tuple[Tensor, ...] = ()
     pool_input_shapes: Tuple[torch.Size, ...] = ()
+    input_size: Optional[Tuple[int, int]] = None
 
     @property
     def flat(self) -> Tensor:

@@ -1,6 +1,7 @@
 """Every name registered in a dfa_lab registry builds from a config dict."""
 import pytest
 import torch
+from PIL import Image
 
 from dfa_lab import registry
 from dfa_lab.datasets import DatasetNotFoundError
@@ -8,11 +9,15 @@ from dfa_lab.datasets import DatasetNotFoundError
 HEAD = dict(type='MLPHead', in_channels=768, hidden_channels=(8, ),
             num_classes=10)
 DIGIT = dict(type='DigitCNN')
+RESNET = dict(type='TimmResNet', pretrained=False)
+SAFN_HEAD = dict(type='SAFNHead', in_channels=768, embed_channels=8,
+                 num_classes=10)
 ADAM = dict(type='Adam', lr=1e-3)
 
 
 def model_configs():
     backbone = registry.MODELS.build(DIGIT)
+    resnet = registry.MODELS.build(RESNET)
     return {
         'DigitCNN': (dict(type='DigitCNN', arch='svhn'), {}),
         'DigitDecoder': (dict(type='DigitDecoder', tied=False),
@@ -32,6 +37,12 @@ def model_configs():
                      aligner=dict(type='DFA')), {}),
         'MCD': (dict(type='MCD', backbone=DIGIT, classifier=HEAD, num_k=2),
                 {}),
+        'TimmResNet': (RESNET, {}),
+        'ResNetDecoder': (dict(type='ResNetDecoder', tied=False),
+                          dict(encoder=resnet)),
+        'SAFNHead': (SAFN_HEAD, {}),
+        'AdaptiveFeatureNormLoss': (dict(type='AdaptiveFeatureNormLoss'), {}),
+        'SAFN': (dict(type='SAFN', backbone=DIGIT, classifier=SAFN_HEAD), {}),
     }
 
 
@@ -55,6 +66,8 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
         'UCIDigits': dict(type='UCIDigits', split='test'),
         'UDAPairDataset': dict(type='UDAPairDataset', source=mnist,
                                target=usps),
+        'ImageList': dict(type='ImageList', data_root=str(tmp_path),
+                          list_file=str(image_list(tmp_path))),
     }
     needs_files = {'SVHN', 'GTSRB', 'SynSigns'}
     assert set(configs) | needs_files == set(registry.DATASETS.module_dict)
@@ -73,6 +86,21 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
             configs['UDAPairDataset'])))
     source_index, target_index = next(iter(sampler))
     assert 0 <= source_index < 50 and 0 <= target_index < 40
+
+
+def image_list(folder):
+    """A one-image list file in ``folder``."""
+    Image.new('RGB', (8, 8)).save(folder / 'image.png')
+    path = folder / 'list.txt'
+    path.write_text('image.png 0\n')
+    return path
+
+
+def test_every_transform_builds():
+    assert set(registry.TRANSFORMS.module_dict) == {'ResizeCrop'}
+    transform = registry.TRANSFORMS.build(
+        dict(type='ResizeCrop', resize_size=8, crop_size=4))
+    assert transform(Image.new('RGB', (10, 12))).shape == (3, 4, 4)
 
 
 def test_engine_and_evaluation_components_build():

@@ -1,12 +1,15 @@
 from .base import (DatasetNotFoundError, DigitDataset, ImageFileDataset,
                    InMemoryDigitDataset)
 from .digits import GTSRB, MNIST, SVHN, USPS, SynSigns
+from .image_list import ImageList
 from .syndigits import SynDigits
+from .transforms import ResizeCrop
 from .uci_digits import UCIDigits
 from .uda import UDAPairDataset, UDAPairSampler
 
 __all__ = [
     'DatasetNotFoundError', 'DigitDataset', 'InMemoryDigitDataset',
     'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
-    'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler'
+    'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler',
+    'ImageList', 'ResizeCrop'
 ]

@@ -170,3 +170,19 @@ def test_dfa_hosts_log_their_terms(adapter, optim):
         'step1/loss_kld', 'step2/loss_kld', 'step3/loss_dal'}
     assert keys <= set(log)
     assert not torch.equal(bn_before, model.aligner.decoder.bns[0].weight)
+
+
+def test_dal_from_previous_iteration_carries_no_gradient():
+    encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
+    dfa = MODELS.build(dict(type='DFA', dal_from_previous_iteration=True),
+                       default_args=dict(backbone=encoder))
+    first = dfa(encoder(torch.randn(4, 1, 28, 28)), 'target')['loss_dal']
+    assert first.item() == 0 and not first.requires_grad
+    second = dfa(encoder(torch.randn(4, 1, 28, 28)), 'target')['loss_dal']
+    assert second.item() > 0 and not second.requires_grad
+    # Each value is the DAL of the batches the previous call decoded.
+    decoded_target, decoded_prior = dfa._previous_decoded
+    assert not decoded_target.requires_grad
+    expected = 10.0 * (decoded_target - decoded_prior).abs().mean()
+    third = dfa(encoder(torch.randn(4, 1, 28, 28)), 'target')['loss_dal']
+    assert torch.allclose(third, expected)

@@ -1,4 +1,5 @@
 """The common part of every adapter (host algorithm)."""
+import math
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
@@ -77,10 +78,39 @@ class BaseAdapter(BaseModel):
     # ----------------------------------------------------------- evaluation
     def predict_logits(self, img: Tensor) -> Dict[str, Tensor]:
         """Logits of every head, plus ``'prediction'``: the adapter's final
-        answer (see :meth:`combine_logits`)."""
+        answer (see :meth:`combine_logits`).
+
+        ``img`` is a batch of images ``(B, C, H, W)`` or of several crops
+        per image ``(B, N, C, H, W)`` (ten-crop evaluation); see
+        :meth:`predict_multi_crop_logits`.
+        """
+        if img.dim() == 5:
+            return self.predict_multi_crop_logits(img)
         logits = self.classifiers(self.backbone(img).flat)
         logits['prediction'] = self.combine_logits(logits)
         return logits
+
+    def predict_multi_crop_logits(self, img: Tensor) -> Dict[str, Tensor]:
+        """Predictions averaged over ``N`` crops of each image.
+
+        The ``B * N`` crops run through the networks as one batch. For
+        every head and for the combined prediction, the result is ``log
+        mean_n softmax(logits_n)``: the log of the crops' mean class
+        probabilities, so its argmax is the class of highest mean
+        probability (the ten-crop evaluation of the paper's "*" rows).
+
+        Args:
+            img: Crops ``(B, N, C, H, W)``.
+        """
+        batch, crops = img.shape[:2]
+        logits = self.predict_logits(img.flatten(0, 1))
+        # log mean exp of the log-probabilities: finite even where a
+        # probability underflows to zero.
+        return {
+            name: out.view(batch, crops, -1).log_softmax(dim=-1).logsumexp(
+                dim=1) - math.log(crops)
+            for name, out in logits.items()
+        }
 
     def combine_logits(self, logits: Dict[str, Tensor]) -> Tensor:
         """The adapter's prediction from its heads' logits."""

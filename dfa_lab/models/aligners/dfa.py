@@ -1,5 +1,5 @@
 """Discriminative Feature Alignment (Wang et al., 2021)."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 from torch import Tensor, nn
@@ -36,6 +36,13 @@ class DFA(BaseAligner):
         kl_mode: ``'softmax'`` (the authors' code) or ``'gaussian'``; see
             :class:`~dfa_lab.models.losses.PriorKLLoss`.
         prior_std: Standard deviation of the prior ``N(0, prior_std^2 I)``.
+        dal_from_previous_iteration: Reproduce the authors' object code
+            (DFA-ENT and DFA-SAFN on ResNet-50): ``L_dal`` is computed from
+            the decoded target and prior batches of the *previous* call,
+            decoded without a graph, so it carries no gradient at all and
+            only its value is logged (the first call gives 0). Training is
+            then that of ``beta=0``. ``False`` (the default) is the paper's
+            method.
         init_cfg: mmengine initialisation config.
     """
 
@@ -46,6 +53,7 @@ class DFA(BaseAligner):
                  beta: float = 10.0,
                  kl_mode: str = 'softmax',
                  prior_std: float = 1.0,
+                 dal_from_previous_iteration: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
         self.decoder = MODELS.build(decoder, default_args=dict(encoder=backbone))
@@ -53,6 +61,8 @@ class DFA(BaseAligner):
             mode=kl_mode, prior_std=prior_std, loss_weight=alpha)
         self.loss_dal = DistributionAlignmentLoss(loss_weight=beta)
         self.prior_std = prior_std
+        self.dal_from_previous_iteration = dal_from_previous_iteration
+        self._previous_decoded: Optional[Tuple[Tensor, Tensor]] = None
 
     def sample_prior(self, latent: Tensor) -> Tensor:
         """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``."""
@@ -62,8 +72,24 @@ class DFA(BaseAligner):
         latent = encoded.latent
         return {'loss_kld': self.loss_kld(latent, self.sample_prior(latent))}
 
-    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def decode_target_and_prior(
+            self, encoded: EncoderOutput) -> Tuple[Tensor, Tensor]:
+        """``D(G(x_t))`` and ``D(z_n)``, both unpooled with the indices of
+        the target pass ``encoded``."""
         decoded_target = self.decoder(encoded.latent, encoded)
         decoded_prior = self.decoder(
             self.sample_prior(encoded.latent), encoded)
-        return {'loss_dal': self.loss_dal(decoded_target, decoded_prior)}
+        return decoded_target, decoded_prior
+
+    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+        if not self.dal_from_previous_iteration:
+            return {
+                'loss_dal':
+                self.loss_dal(*self.decode_target_and_prior(encoded))
+            }
+        with torch.no_grad():
+            current = self.decode_target_and_prior(encoded)
+        previous, self._previous_decoded = self._previous_decoded, current
+        if previous is None:
+            return {'loss_dal': encoded.latent.new_zeros(())}
+        return {'loss_dal': self.loss_dal(*previous)}

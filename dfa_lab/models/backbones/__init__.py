@@ -1,3 +1,4 @@
 from .digit_cnn import DigitCNN
+from .resnet import TimmResNet
 
-__all__ = ['DigitCNN']
+__all__ = ['DigitCNN', 'TimmResNet']

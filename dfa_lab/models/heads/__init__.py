@@ -1,3 +1,4 @@
 from .mlp_head import MLPHead
+from .safn_head import SAFNHead
 
-__all__ = ['MLPHead']
+__all__ = ['MLPHead', 'SAFNHead']

@@ -3,6 +3,7 @@ from .base import WeightedLoss
 from .classification import CrossEntropyLoss, cross_entropy
 from .discrepancy import ClassifierDiscrepancyLoss, classifier_discrepancy
 from .entropy import EntropyLoss, prediction_entropy
+from .feature_norm import AdaptiveFeatureNormLoss, adaptive_feature_norm
 from .prior_kl import PriorKLLoss, gaussian_prior_kl, softmax_prior_kl
 
 __all__ = [
@@ -10,5 +11,6 @@ __all__ = [
     'ClassifierDiscrepancyLoss', 'classifier_discrepancy', 'EntropyLoss',
     'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
     'gaussian_prior_kl', 'DistributionAlignmentLoss',
-    'distribution_alignment_loss'
+    'distribution_alignment_loss', 'AdaptiveFeatureNormLoss',
+    'adaptive_feature_norm'
 ]

@@ -1,0 +1,85 @@
+"""The object configs: task selection on the command line, and training
+through tools/train.py on a tiny image list."""
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from dfa_lab.registry import DATASETS
+from dfa_lab.utils import add_common_arguments, load_config, parse_arguments
+
+REPO = Path(__file__).resolve().parents[2]
+OFFICE31 = {
+    'safn': REPO / 'configs' / 'safn' / 'safn_resnet50_office31.py',
+    'dfa_safn': REPO / 'configs' / 'dfa_safn' /
+    'dfa-safn_resnet50_office31.py',
+}
+# The documented task keys (configs/_base_/datasets/office31.py).
+WEBCAM_TO_AMAZON = [
+    'train_dataloader.dataset.source.domain=webcam',
+    'train_dataloader.dataset.target.domain=amazon',
+    'val_dataloader.dataset.domain=amazon',
+    'test_dataloader.dataset.domain=amazon',
+]
+DATASET_KEYS = ('train_dataloader.dataset.source',
+                'train_dataloader.dataset.target', 'val_dataloader.dataset',
+                'test_dataloader.dataset')
+# 64x64 crops of 72x72 images, two images a batch, no download.
+TINY = [
+    'model.backbone.pretrained=False', 'train_dataloader.batch_size=2',
+    'train_dataloader.num_workers=0', 'val_dataloader.batch_size=4',
+    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
+    'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=2',
+    'train_cfg.max_iters=2', 'train_cfg.val_interval=2'
+] + [f'{key}.transform.{option}' for key in DATASET_KEYS
+     for option in ('resize_size=72', 'crop_size=64')]
+
+
+def cli_config(config, data_root, options):
+    parser = argparse.ArgumentParser()
+    add_common_arguments(parser)
+    argv = [str(config), '--data-root', str(data_root)]
+    if options:
+        argv += ['--cfg-options', *options]
+    return load_config(parse_arguments(parser, argv))
+
+
+def test_task_keys_change_the_lists_read(office31):
+    default = cli_config(OFFICE31['dfa_safn'], office31.parent, [])
+    chosen = cli_config(OFFICE31['dfa_safn'], office31.parent,
+                        WEBCAM_TO_AMAZON)
+    for cfg, source, target in ((default, 'amazon', 'webcam'),
+                                (chosen, 'webcam', 'amazon')):
+        pairs = DATASETS.build(cfg.train_dataloader.dataset)
+        assert pairs.source.list_file == str(
+            office31 / 'image_list' / f'{source}.txt')
+        assert pairs.target.list_file == str(
+            office31 / 'image_list' / f'{target}.txt')
+        for loader in (cfg.val_dataloader, cfg.test_dataloader):
+            assert DATASETS.build(loader.dataset).list_file == str(
+                office31 / 'image_list' / f'{target}.txt')
+
+
+@pytest.mark.parametrize('method', ['safn', 'dfa_safn'])
+def test_train_cli_on_tiny_image_list(office31, tmp_path, method):
+    work_dir = tmp_path / 'work'
+    # DFA-SAFN validates with ten crops.
+    extra = ['val_dataloader.dataset.transform.crop=ten'
+             ] if method == 'dfa_safn' else []
+    result = subprocess.run(
+        [sys.executable, 'tools/train.py', str(OFFICE31[method]),
+         '--data-root', str(office31.parent), '--work-dir', str(work_dir),
+         '--cfg-options', *TINY, *WEBCAM_TO_AMAZON, *extra],
+        cwd=REPO, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO)))
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert 'loss_feature_norm_target' in log and 'target/accuracy' in log
+    assert ('loss_dal' in log) == (method == 'dfa_safn')
+    checkpoint = torch.load(work_dir / 'iter_2.pth', map_location='cpu',
+                            weights_only=True)
+    assert 'backbone.layer4.2.conv3.weight' in checkpoint['state_dict']
