@@ -5,7 +5,7 @@ _base_ = [
 # DFA-ENT (eq. 20) on Office-31 (6 tasks, default A -> W).
 # Entropy weight 0.1 as in the authors' object code; objects: alpha 0.1,
 # beta 10 (PAPER_NOTES sec. 1).
-# The task is chosen by the domain keys listed in
+# Choose the task with --domains SOURCE TARGET; the domains are listed in
 # configs/_base_/datasets/office31.py.
 model = dict(
     type='ENT',

@@ -3,6 +3,6 @@ _base_ = [
     '../_base_/schedules/sgd_objects_mcd.py', '../_base_/default_runtime.py'
 ]
 # MCD on ImageCLEF-DA (6 tasks, default I -> P), num_k 4.
-# The task is chosen by the domain keys listed in
+# Choose the task with --domains SOURCE TARGET; the domains are listed in
 # configs/_base_/datasets/image_clef.py.
 model = dict(type='MCD', num_k=4, classifier=dict(num_classes=12))

@@ -3,7 +3,7 @@ _base_ = [
     '../_base_/schedules/sgd_objects.py', '../_base_/default_runtime.py'
 ]
 # SAFN with entropy minimisation on Office-31 (6 tasks, default A -> W).
-# The task is chosen by the domain keys listed in
+# Choose the task with --domains SOURCE TARGET; the domains are listed in
 # configs/_base_/datasets/office31.py.
 # Entropy weight 0.1 as in the authors' object code; feature norm:
 # delta_r 1.0, kappa 0.05 (SAFN's settings).

@@ -5,7 +5,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from .config import set_data_root
+from .config import set_data_root, set_domains
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,6 +19,11 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         '--data-root',
         help='folder holding the datasets (replaces the config\'s data_root)')
+    parser.add_argument(
+        '--domains',
+        nargs=2,
+        metavar=('SOURCE', 'TARGET'),
+        help='the task of an image-list config, e.g. amazon webcam')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -47,6 +52,8 @@ def load_config(args: argparse.Namespace) -> Config:
     cfg = Config.fromfile(args.config)
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)
+    if args.domains is not None:
+        set_domains(cfg, *args.domains)
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher

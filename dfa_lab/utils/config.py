@@ -37,6 +37,30 @@ def set_data_root(cfg: Config, data_root: str) -> None:
     visit(cfg._cfg_dict)
 
 
+def set_domains(cfg: Config, source: str, target: str) -> None:
+    """Choose the task of an image-list config: train on ``source`` (labelled)
+    and ``target`` (unlabelled), evaluate on ``target``.
+
+    Raises:
+        KeyError: The config's datasets are not chosen by domain (e.g. the
+            digit tasks, one config per task).
+    """
+    train = cfg.train_dataloader.dataset
+    evaluation = [cfg.get(name, {}) or {}
+                  for name in ('val_dataloader', 'test_dataloader')]
+    if 'domain' not in train.get('source', {}) or 'domain' not in train.get(
+            'target', {}):
+        raise KeyError(
+            'This config\'s datasets are not chosen by domain: --domains '
+            'applies to the image-list configs (Office-31, Office-Home, '
+            'ImageCLEF-DA, VisDA-2017).')
+    train.source.domain = source
+    train.target.domain = target
+    for loader in evaluation:
+        if 'dataset' in loader:
+            loader.dataset.domain = target
+
+
 def enable_autocast(cfg: Config) -> None:
     """Run every optimizer wrapper of ``cfg`` under bfloat16 autocast
     (:class:`~dfa_lab.engine.AutocastOptimWrapper`)."""

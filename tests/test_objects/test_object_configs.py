@@ -18,13 +18,8 @@ OFFICE31 = {
     'dfa_safn': REPO / 'configs' / 'dfa_safn' /
     'dfa-safn_resnet50_office31.py',
 }
-# The documented task keys (configs/_base_/datasets/office31.py).
-WEBCAM_TO_AMAZON = [
-    'train_dataloader.dataset.source.domain=webcam',
-    'train_dataloader.dataset.target.domain=amazon',
-    'val_dataloader.dataset.domain=amazon',
-    'test_dataloader.dataset.domain=amazon',
-]
+# The documented task option (configs/_base_/datasets/office31.py).
+WEBCAM_TO_AMAZON = ['--domains', 'webcam', 'amazon']
 DATASET_KEYS = ('train_dataloader.dataset.source',
                 'train_dataloader.dataset.target', 'val_dataloader.dataset',
                 'test_dataloader.dataset')
@@ -39,16 +34,14 @@ TINY = [
      for option in ('resize_size=72', 'crop_size=64')]
 
 
-def cli_config(config, data_root, options):
+def cli_config(config, data_root, arguments):
     parser = argparse.ArgumentParser()
     add_common_arguments(parser)
-    argv = [str(config), '--data-root', str(data_root)]
-    if options:
-        argv += ['--cfg-options', *options]
+    argv = [str(config), '--data-root', str(data_root), *arguments]
     return load_config(parse_arguments(parser, argv))
 
 
-def test_task_keys_change_the_lists_read(office31):
+def test_domains_option_changes_the_lists_read(office31):
     default = cli_config(OFFICE31['dfa_safn'], office31.parent, [])
     chosen = cli_config(OFFICE31['dfa_safn'], office31.parent,
                         WEBCAM_TO_AMAZON)
@@ -64,6 +57,12 @@ def test_task_keys_change_the_lists_read(office31):
                 office31 / 'image_list' / f'{target}.txt')
 
 
+def test_domains_option_needs_an_image_list_config(shared_data):
+    digits = REPO / 'configs' / 'mcd' / 'mcd_usps-cnn_mnist2usps.py'
+    with pytest.raises(KeyError, match='not chosen by domain'):
+        cli_config(digits, shared_data, WEBCAM_TO_AMAZON)
+
+
 @pytest.mark.parametrize('method', ['safn', 'dfa_safn'])
 def test_train_cli_on_tiny_image_list(office31, tmp_path, method):
     work_dir = tmp_path / 'work'
@@ -73,7 +72,7 @@ def test_train_cli_on_tiny_image_list(office31, tmp_path, method):
     result = subprocess.run(
         [sys.executable, 'tools/train.py', str(OFFICE31[method]),
          '--data-root', str(office31.parent), '--work-dir', str(work_dir),
-         '--cfg-options', *TINY, *WEBCAM_TO_AMAZON, *extra],
+         *WEBCAM_TO_AMAZON, '--cfg-options', *TINY, *extra],
         cwd=REPO, capture_output=True, text=True, timeout=600,
         env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO)))
     log = result.stdout + result.stderr

@@ -7,9 +7,9 @@
 #   with lines "amazon/images/back_pack/frame_0001.jpg 0".
 # The target domain is read three times: unlabelled for training, labelled
 # for validation and testing. Choose a task (default A -> W) with
-#   --cfg-options train_dataloader.dataset.source.domain=webcam \
-#     train_dataloader.dataset.target.domain=dslr \
-#     val_dataloader.dataset.domain=dslr test_dataloader.dataset.domain=dslr
+#   tools/train.py CONFIG --domains webcam dslr
+# which sets train_dataloader.dataset.{source,target}.domain and the domain
+# of val_dataloader.dataset and test_dataloader.dataset.
 # Ten-crop testing (the "*" rows):
 #   val_dataloader.dataset.transform.crop=ten \
 #     test_dataloader.dataset.transform.crop=ten
