@@ -31,6 +31,13 @@ def model_configs():
         'DistributionAlignmentLoss': (dict(type='DistributionAlignmentLoss'),
                                       {}),
         'DFA': (dict(type='DFA', kl_mode='gaussian'), dict(backbone=backbone)),
+        'PriorKLAligner': (dict(type='PriorKLAligner', beta=10.0),
+                           dict(backbone=backbone)),
+        'DALDir': (dict(type='DALDir'), dict(backbone=backbone)),
+        'KLLDir': (dict(type='KLLDir', recon_weight=1.0),
+                   dict(backbone=backbone)),
+        'LatentKLLoss': (dict(type='LatentKLLoss'), {}),
+        'ReconstructionLoss': (dict(type='ReconstructionLoss'), {}),
         'SourceOnly': (dict(type='SourceOnly', backbone=DIGIT,
                             classifier=HEAD), {}),
         'ENT': (dict(type='ENT', backbone=DIGIT, classifier=HEAD,
@@ -121,9 +128,16 @@ def test_engine_and_evaluation_components_build():
         'AutocastOptimWrapper'}
     assert set(registry.HOOKS.module_dict) == {'RandomStateHook'}
     registry.HOOKS.build(dict(type='RandomStateHook'))
-    assert set(registry.METRICS.module_dict) == {'TargetAccuracy'}
-    metric = registry.METRICS.build(dict(type='TargetAccuracy'))
-    assert metric.prefix == 'target'
+    prefixes = {
+        'TargetAccuracy': 'target',
+        'SourceValidationAccuracy': 'source_val',
+        'TargetEntropy': 'label_free',
+        'InformationMaximization': 'label_free',
+        'SoftNeighborhoodDensity': 'label_free',
+    }
+    assert set(registry.METRICS.module_dict) == set(prefixes)
+    for name, prefix in prefixes.items():
+        assert registry.METRICS.build(dict(type=name)).prefix == prefix
     # Built by mmengine's Runner in a distributed run (tests/test_tools).
     assert set(registry.MODEL_WRAPPERS.module_dict) == {
         'SeparateDistributedDataParallel'}

@@ -9,13 +9,16 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 
+from .ablation import TABLE8_NOTE, TABLE8_ROWS, method_label
 from .config_name import parse_config_name
 from .paper import PaperAccuracy, paper_accuracy
 from .runs import RunResult, RunSpec
-from .scalars import ACCURACY_KEY
+from .scalars import ACCURACY_KEY, label_free_criteria, pick_validation
 
-# Baselines first, then the DFA variants of the same hosts.
-METHOD_ORDER = ('source-only', 'ent', 'mcd', 'dfa-ent', 'dfa-mcd')
+# Baselines first, then the DFA variants of the same hosts, then the
+# ablations in Table 8's order.
+METHOD_ORDER = ('source-only', 'ent', 'mcd', 'dfa-ent', 'dfa-mcd',
+                *TABLE8_ROWS)
 COLUMNS = ('method', 'last iter (mean ± std)', 'oracle best (mean ± std)',
            'paper', 'seeds', 'iterations', 'minutes / run')
 NOTES = (
@@ -25,6 +28,14 @@ NOTES = (
     'over all its validations: it selects with the target test labels, so '
     'it is an oracle upper bound, not an unsupervised domain adaptation '
     'result.')
+LABEL_FREE_NOTES = (
+    '"`label_free/<criterion>` pick" is the accuracy at the validation where '
+    'that criterion is highest for each seed (the later one on ties): '
+    '`neg_entropy` the negated mean prediction entropy, `im` information '
+    'maximisation, `snd` soft neighborhood density. They read the target '
+    'test images but not their labels, so they select a checkpoint the way '
+    'an unsupervised domain adaptation experiment can. "(n of m seeds)": '
+    'only n runs logged the criterion.')
 
 
 @dataclass
@@ -44,6 +55,10 @@ class MethodSummary:
         minutes: Wall-clock minutes of each finished run.
         resumed_seeds: Seeds of the runs that were resumed.
         failures: ``(seed, reason)`` of every failed run.
+        label_free_picks: For each label-free criterion the runs logged,
+            ``(seed, iteration, accuracy)`` of the validation it picks in
+            each run that logged it (see
+            :func:`~dfa_lab.benchmark.scalars.pick_validation`).
     """
     config: str
     method: str
@@ -57,6 +72,8 @@ class MethodSummary:
     minutes: List[float] = field(default_factory=list)
     resumed_seeds: List[int] = field(default_factory=list)
     failures: List[Tuple[int, str]] = field(default_factory=list)
+    label_free_picks: Dict[str, List[Tuple[int, int, float]]] = field(
+        default_factory=dict)
 
     @property
     def paper(self) -> Optional[PaperAccuracy]:
@@ -80,6 +97,12 @@ class MethodSummary:
         self.minutes.append(result.minutes)
         if result.resumed:
             self.resumed_seeds.append(result.seed)
+        for criterion in label_free_criteria(result.validations):
+            picked = pick_validation(result.validations, criterion)
+            if picked is not None:
+                step, metrics = picked
+                self.label_free_picks.setdefault(criterion, []).append(
+                    (result.seed, step, metrics[ACCURACY_KEY]))
 
 
 def method_rank(method: str) -> Tuple[int, str]:
@@ -144,8 +167,36 @@ def format_paper(paper: Optional[PaperAccuracy]) -> str:
     return f'{paper.mean:.1f} ± {paper.std:.1f}'
 
 
-def table_row(summary: MethodSummary, label: str) -> List[str]:
-    """The cells of a summary's table row, in :data:`COLUMNS` order."""
+def table_columns(criteria: Sequence[str]) -> Tuple[str, ...]:
+    """:data:`COLUMNS` with one column per label-free criterion after the
+    oracle column."""
+    picks = tuple(f'`{c}` pick (mean ± std)' for c in criteria)
+    return COLUMNS[:3] + picks + COLUMNS[3:]
+
+
+def pick_cell(summary: MethodSummary, criterion: str) -> str:
+    """Mean ± std of the accuracies a criterion picks, and how many seeds
+    they cover where some runs did not log it."""
+    accuracies = [
+        accuracy for _, _, accuracy in summary.label_free_picks.get(
+            criterion, [])
+    ]
+    cell = format_mean_std(accuracies)
+    if accuracies and len(accuracies) < len(summary.seeds):
+        cell += f' ({len(accuracies)} of {len(summary.seeds)} seeds)'
+    return cell
+
+
+def table_row(summary: MethodSummary,
+              label: str,
+              criteria: Sequence[str] = ()) -> List[str]:
+    """The cells of a summary's table row, in :func:`table_columns` order.
+
+    Args:
+        summary: The config's runs.
+        label: The row's label.
+        criteria: The label-free criteria that have a column.
+    """
     if summary.early_ends:
         # The accuracy of an earlier validation would pass for the final
         # one; name the problem instead.
@@ -163,6 +214,7 @@ def table_row(summary: MethodSummary, label: str) -> List[str]:
     return [
         label, last,
         format_mean_std(summary.best_accuracy),
+        *(pick_cell(summary, criterion) for criterion in criteria),
         format_paper(summary.paper), seeds, iterations or '-', minutes
     ]
 
@@ -172,24 +224,33 @@ def render_markdown(summaries: Sequence[MethodSummary], command: str,
     """One markdown section per task: its table, then notes, the command
     line that produced it and the machine it ran on.
 
-    A row is labelled with its method, and with the network too where a
-    task holds the same method on several networks.
+    A row is labelled with its method (a Table-8 ablation also with its
+    latent alignment), and with the network too where a task holds the same
+    method on several networks. Where runs of the task logged label-free
+    criteria, each gets a column of the accuracy it selects.
     """
     lines = ['# Benchmark results']
     tasks = list(dict.fromkeys(s.task for s in summaries))
     for task in tasks:
         rows = [s for s in summaries if s.task == task]
         methods = [s.method for s in rows]
+        criteria = sorted({c for s in rows for c in s.label_free_picks})
+        columns = table_columns(criteria)
         lines += [
-            '', f'## {task}', '', '| ' + ' | '.join(COLUMNS) + ' |',
-            '|' + '---|' * len(COLUMNS)
+            '', f'## {task}', '', '| ' + ' | '.join(columns) + ' |',
+            '|' + '---|' * len(columns)
         ]
         for summary in rows:
-            label = summary.method
+            label = method_label(summary.method)
             if methods.count(summary.method) > 1:
                 label += f' ({summary.network})'
-            lines.append('| ' + ' | '.join(table_row(summary, label)) + ' |')
+            cells = table_row(summary, label, criteria)
+            lines.append('| ' + ' | '.join(cells) + ' |')
         lines += ['', NOTES]
+        if criteria:
+            lines += ['', LABEL_FREE_NOTES]
+        if any(s.method in TABLE8_ROWS for s in rows):
+            lines += ['', TABLE8_NOTE]
         if any(s.resumed_seeds for s in rows):
             lines += [
                 '', 'Minutes of a resumed run count only the process that '
@@ -222,6 +283,13 @@ def summary_to_dict(summary: MethodSummary) -> dict:
         last_iter=aggregate(summary.last_accuracy),
         last_validated_iter=summary.last_iters,
         oracle_best=aggregate(summary.best_accuracy),
+        label_free_picks={
+            criterion: dict(
+                aggregate([accuracy for _, _, accuracy in picks]),
+                seeds=[seed for seed, _, _ in picks],
+                iterations=[step for _, step, _ in picks])
+            for criterion, picks in summary.label_free_picks.items()
+        },
         paper=None if paper is None else paper._asdict(),
         max_iters=summary.max_iters,
         minutes=aggregate(summary.minutes),

@@ -1,13 +1,16 @@
 """Validation results of a run, read from mmengine's ``scalars.json``."""
 import glob
 import json
+import math
 import os.path as osp
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
-# TargetAccuracy names its metrics ``target/<name>``. Training lines hold
-# losses, learning rates and timings instead, so the prefix tells the two
-# kinds of line apart.
+# TargetAccuracy names its metrics ``target/<name>``, the label-free
+# model-selection criteria (dfa_lab.evaluation.metrics.label_free)
+# ``label_free/<name>``. Training lines hold losses, learning rates and
+# timings instead, so the prefixes tell the two kinds of line apart.
 METRIC_PREFIX = 'target/'
+LABEL_FREE_PREFIX = 'label_free/'
 ACCURACY_KEY = METRIC_PREFIX + 'accuracy'
 
 ValidationRecord = Tuple[int, Dict[str, float]]
@@ -29,7 +32,7 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
     Returns:
         list[tuple[int, dict]]: ``(iteration, {metric: value})`` for every
         validation, sorted by iteration. The metrics keep their
-        ``target/`` names.
+        ``target/`` and ``label_free/`` names.
     """
     # Timestamp folder names (YYYYMMDD_HHMMSS) sort chronologically.
     files = sorted(
@@ -44,8 +47,45 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
                 metrics = {
                     key: value
                     for key, value in scalars.items()
-                    if key.startswith(METRIC_PREFIX)
+                    if key.startswith((METRIC_PREFIX, LABEL_FREE_PREFIX))
                 }
                 if metrics:
                     by_step[int(scalars['step'])] = metrics
     return sorted(by_step.items())
+
+
+def label_free_criteria(records: Sequence[ValidationRecord]) -> List[str]:
+    """The label-free criteria (``label_free/<name>``) that any validation
+    of ``records`` logged, sorted."""
+    return sorted({
+        key
+        for _, metrics in records for key in metrics
+        if key.startswith(LABEL_FREE_PREFIX)
+    })
+
+
+def pick_validation(records: Sequence[ValidationRecord],
+                    criterion: str) -> Optional[ValidationRecord]:
+    """The validation that a label-free criterion selects.
+
+    Label-free criteria are higher-is-better, so this is the validation of
+    highest ``criterion``; of several with the same value, the later one
+    (the longer-trained model).
+
+    Args:
+        records: A run's validations, as :func:`load_validation_records`
+            returns them.
+        criterion: Metric name, e.g. ``'label_free/snd'``.
+
+    Returns:
+        tuple or None: ``(iteration, metrics)`` of the chosen validation, or
+        None when no validation logged a number for ``criterion``.
+    """
+    # A diverged run logs NaN, which compares neither above nor below.
+    scored = [(metrics[criterion], step, metrics)
+              for step, metrics in records
+              if criterion in metrics and not math.isnan(metrics[criterion])]
+    if not scored:
+        return None
+    _, step, metrics = max(scored, key=lambda item: item[:2])
+    return step, metrics

@@ -14,8 +14,10 @@ from dfa_lab.benchmark import (ACCURACY_KEY, ConfigName, PaperAccuracy,
                                paper_accuracy, parse_config_name, plan_runs,
                                render_markdown, run_benchmark, summarize,
                                write_report)
-from dfa_lab.benchmark.report import NOTES, method_rank
+from dfa_lab.benchmark.report import (LABEL_FREE_NOTES, NOTES, method_rank,
+                                      summary_to_dict)
 from dfa_lab.benchmark.runs import prepare_run_dir
+from dfa_lab.benchmark.scalars import label_free_criteria, pick_validation
 
 REPO = Path(__file__).resolve().parents[2]
 EMBEDDED = ('configs/source_only/'
@@ -335,3 +337,101 @@ def test_benchmark_end_to_end(tmp_path):
     assert second.stdout.count(': skipped') == 2
     assert 'started' not in second.stdout
     assert (tmp_path / 'digits.md').read_text() == markdown
+
+
+def test_load_validation_records_keeps_label_free_criteria(tmp_path):
+    write_scalars(tmp_path, '20240101_120000', [
+        {'lr': 2e-4, 'loss': 1.0, 'step': 10},
+        {
+            'target/accuracy': 50.0,
+            'label_free/snd': 2.5,
+            'label_free/neg_entropy': -0.3,
+            'time': 0.2,
+            'step': 10
+        },
+    ])
+    assert load_validation_records(str(tmp_path)) == [(10, {
+        'target/accuracy': 50.0,
+        'label_free/snd': 2.5,
+        'label_free/neg_entropy': -0.3
+    })]
+
+
+def test_pick_validation_takes_the_highest_and_later_on_ties():
+    records = [(1, {'label_free/im': 0.5}), (2, {'label_free/im': 0.9}),
+               (3, {'label_free/im': 0.9}), (4, {'label_free/im': 0.1}),
+               (5, {'label_free/im': float('nan')}), (6, {})]
+    assert label_free_criteria(records) == ['label_free/im']
+    assert pick_validation(records, 'label_free/im') == records[2]
+    assert pick_validation(records, 'label_free/snd') is None
+    assert pick_validation(records[4:], 'label_free/im') is None
+
+
+def label_free_result(spec, records):
+    """A result validated at the iterations of ``records``, each mapped to
+    ``(accuracy, {criterion: value})``; training ends at the last one."""
+    validations = [(step, {
+        ACCURACY_KEY: accuracy,
+        **{f'label_free/{name}': value
+           for name, value in criteria.items()}
+    }) for step, (accuracy, criteria) in records.items()]
+    return RunResult(spec.config, spec.seed, [], max(records), 1.0, False,
+                     validations, validations[-1][1])
+
+
+def test_report_adds_the_accuracy_each_label_free_criterion_picks():
+    specs = [
+        RunSpec(f'c/{method}_usps-cnn_mnist2usps.py', seed)
+        for method in ('dfa-mcd', 'mcd') for seed in (1, 2)
+    ]
+    dfa1, dfa2, mcd1, mcd2 = specs
+    results = {
+        # snd picks 750 (the later of two 2.0) and neg_entropy 500 (the
+        # later of two -0.5): 65 and 70.
+        dfa1: label_free_result(dfa1, {
+            250: (60.0, dict(snd=1.0, neg_entropy=-0.5)),
+            500: (70.0, dict(snd=2.0, neg_entropy=-0.5)),
+            750: (65.0, dict(snd=2.0, neg_entropy=-0.7)),
+        }),
+        # Both pick 250: 80.
+        dfa2: label_free_result(dfa2, {
+            250: (80.0, dict(snd=3.0, neg_entropy=-0.1)),
+            500: (90.0, dict(snd=1.0, neg_entropy=-0.2)),
+            750: (85.0, dict(snd=2.0, neg_entropy=-0.3)),
+        }),
+        # snd picks 250 (NaN never wins): 50; neg_entropy was not logged.
+        mcd1: label_free_result(mcd1, {
+            250: (50.0, dict(snd=0.5)),
+            500: (55.0, dict(snd=0.4)),
+            750: (52.0, dict(snd=float('nan'))),
+        }),
+        # No criterion logged.
+        mcd2: label_free_result(mcd2, {
+            250: (40.0, {}),
+            500: (45.0, {}),
+            750: (44.0, {}),
+        }),
+    }
+    summaries = summarize(specs, results, {})
+    lines = render_markdown(summaries, 'cmd', 'machine').splitlines()
+    header = lines.index('## mnist2usps') + 2
+    assert lines[header:header + 4] == [
+        '| method | last iter (mean ± std) | oracle best (mean ± std) | '
+        '`label_free/neg_entropy` pick (mean ± std) | '
+        '`label_free/snd` pick (mean ± std) | paper | seeds | iterations | '
+        'minutes / run |',
+        '|---|---|---|---|---|---|---|---|---|',
+        '| mcd | 48.0 ± 5.7 | 50.0 ± 7.1 | - | 50.0 ± - (1 of 2 seeds) | '
+        '94.2 ± 0.7 | 2 | 750 | 1.0 |',
+        '| dfa-mcd | 75.0 ± 14.1 | 80.0 ± 14.1 | 75.0 ± 7.1 | 72.5 ± 10.6 | '
+        '97.3 ± 0.1 | 2 | 750 | 1.0 |',
+    ]
+    assert LABEL_FREE_NOTES in lines
+
+    report = summary_to_dict(summaries[1])
+    assert report['label_free_picks']['label_free/snd'] == dict(
+        per_seed=[65.0, 80.0],
+        mean=72.5,
+        std=pytest.approx(10.6066, abs=1e-4),
+        seeds=[1, 2],
+        iterations=[750, 250])

@@ -4,7 +4,10 @@ from .classification import CrossEntropyLoss, cross_entropy
 from .discrepancy import ClassifierDiscrepancyLoss, classifier_discrepancy
 from .entropy import EntropyLoss, prediction_entropy
 from .feature_norm import AdaptiveFeatureNormLoss, adaptive_feature_norm
+from .latent_kl import (LatentKLLoss, fit_diagonal_gaussian,
+                        gaussian_latent_kl)
 from .prior_kl import PriorKLLoss, gaussian_prior_kl, softmax_prior_kl
+from .reconstruction import ReconstructionLoss, reconstruction_l1
 
 __all__ = [
     'WeightedLoss', 'CrossEntropyLoss', 'cross_entropy',
@@ -12,5 +15,6 @@ __all__ = [
     'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
     'gaussian_prior_kl', 'DistributionAlignmentLoss',
     'distribution_alignment_loss', 'AdaptiveFeatureNormLoss',
-    'adaptive_feature_norm'
+    'adaptive_feature_norm', 'LatentKLLoss', 'fit_diagonal_gaussian',
+    'gaussian_latent_kl', 'ReconstructionLoss', 'reconstruction_l1'
 ]
