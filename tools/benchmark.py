@@ -19,6 +19,7 @@ import sys
 
 from dfa_lab.benchmark import (describe_machine, plan_runs, run_benchmark,
                                summarize, write_report)
+from dfa_lab.benchmark.runs import load_finished
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 
@@ -66,6 +67,11 @@ def parse_args(argv=None):
         action='store_true',
         help='resume interrupted runs from their latest checkpoint instead '
         'of starting them over')
+    parser.add_argument(
+        '--report-only',
+        action='store_true',
+        help='train nothing: tabulate the runs that have finished and list '
+        'the others as not run')
     args = parser.parse_args(argv)
     if args.jobs < 1:
         parser.error('--jobs must be at least 1')
@@ -79,16 +85,29 @@ def main(argv=None):
     args = parse_args(argv)
     specs = plan_runs(args.configs, args.seeds, args.cfg_options,
                       args.work_dir)
-    results, failures = run_benchmark(
-        specs,
-        TRAIN_SCRIPT,
-        data_root=args.data_root,
-        resume=args.resume,
-        jobs=args.jobs)
+    if args.report_only:
+        results = {spec: load_finished(spec) for spec in specs}
+        results = {spec: res for spec, res in results.items() if res}
+        failures = {}
+    else:
+        results, failures = run_benchmark(
+            specs,
+            TRAIN_SCRIPT,
+            data_root=args.data_root,
+            resume=args.resume,
+            jobs=args.jobs)
     command = shlex.join(['python', sys.argv[0], *argv])
     markdown = write_report(
         summarize(specs, results, failures), args.out, command,
         describe_machine())
+    not_run = [str(spec) for spec in specs
+               if spec not in results and spec not in failures]
+    if not_run:
+        note = ('\nNot run yet (not in the table): ' + ', '.join(not_run) +
+                '.\n')
+        with open(args.out, 'a') as f:
+            f.write(note)
+        markdown += note
     print(markdown)
     if failures:
         print(f'{len(failures)} of {len(specs)} runs FAILED; see the logs '
