@@ -1,0 +1,309 @@
+"""The latent-alignment variants of the paper's ablation study (Table 8).
+
+Each row of Table 8 trains the ENT host (``L_cls + L_ent``) with one way
+of aligning the latents; the rows are aligners here, named in
+``configs/ablations``:
+
+=====================================  =====================================
+Table 8 row                            aligner
+=====================================  =====================================
+``L_kld + L_dal`` (DFA)                :class:`~dfa_lab.models.aligners.DFA`
+DFA, untied decoder                    ``DFA``, ``decoder.tied=False``
+target KL to the prior, no ``L_dal``   :class:`PriorKLAligner`, ``beta`` set
+``L_daldir``                           :class:`DALDir`
+``L_kld`` alone                        :class:`PriorKLAligner`
+``L_klldir``                           :class:`KLLDir`
+``L_klldir + L_recon``                 :class:`KLLDir`, ``recon_weight`` set
+=====================================  =====================================
+
+Throughout, ``alpha`` weights the term at the source hook, ``beta`` the
+alignment term at the target hook (where DFA has ``beta * L_dal``), and
+``recon_weight`` the reconstruction term.
+"""
+from typing import Dict, Optional, Tuple
+
+from torch import Tensor, nn
+
+from dfa_lab.registry import MODELS
+from dfa_lab.structures import EncoderOutput
+from ..losses import (DistributionAlignmentLoss, LatentKLLoss, PriorKLLoss,
+                      ReconstructionLoss)
+from .base import BaseAligner
+
+
+@MODELS.register_module()
+class PriorKLAligner(BaseAligner):
+    """Latents pulled to the prior ``N(0, I)`` by KL alone, no decoder.
+
+    - Source term: ``alpha * L_kld(G(x_s))`` (eq. 17), as in DFA.
+    - Target term: ``beta * L_kld(G(x_t))`` when ``beta`` is given: the
+      target latents are pulled to the prior by the same KL in place of
+      DFA's ``beta * L_dal`` (the variant the paper mentions beside Table 8
+      as less effective); none when ``beta`` is None (Table 8's "``L_kld``
+      alone").
+
+    Args:
+        backbone: The adapter's backbone (passed by the adapter; unused:
+            there is no decoder).
+        alpha: Weight of the source KL.
+        beta: Weight of the target KL, or None for no target term.
+        kl_mode: ``'softmax'`` (the authors' code, as DFA's default) or
+            ``'gaussian'``; see :class:`~dfa_lab.models.losses.PriorKLLoss`.
+            Both terms use it.
+        prior_std: Standard deviation of the prior ``N(0, prior_std^2 I)``.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: Optional[nn.Module] = None,
+                 alpha: float = 0.01,
+                 beta: Optional[float] = None,
+                 kl_mode: str = 'softmax',
+                 prior_std: float = 1.0,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(backbone=backbone, init_cfg=init_cfg)
+        self.loss_kld = PriorKLLoss(
+            mode=kl_mode, prior_std=prior_std, loss_weight=alpha)
+        self.loss_kld_target = None if beta is None else PriorKLLoss(
+            mode=kl_mode, prior_std=prior_std, loss_weight=beta)
+
+    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+        return {'loss_kld': self.loss_kld(encoded.latent)}
+
+    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+        if self.loss_kld_target is None:
+            return {}
+        return {'loss_kld_target': self.loss_kld_target(encoded.latent)}
+
+
+class CrossDomainAligner(BaseAligner):
+    """Base of the aligners whose target term compares the target pass with
+    the source pass of the same training step (``L_daldir``,
+    ``L_klldir``).
+
+    Adapters hand the aligner one domain's encoding per call. So the source
+    hook keeps the source :class:`EncoderOutput`, autograd graph included,
+    and the target hook takes it out again (the cache is empty afterwards)
+    and passes both to :meth:`cross_domain_losses`.
+
+    This fits hosts that call the source hook once before each target hook
+    of the same step, as ``ENT`` does. A target hook with no source pass
+    waiting raises, and so does a pairing of a source pass made without
+    autograd with a target pass made with it: ``MCD`` does both (its step-3
+    generator updates come ``num_k`` times after a source pass made under
+    ``torch.no_grad``), and silently comparing with a stale, graph-less
+    source batch would change the method.
+
+    Subclasses implement :meth:`cross_domain_losses` and may add source
+    losses of their own in :meth:`source_domain_losses`.
+    """
+
+    def __init__(self,
+                 backbone: Optional[nn.Module] = None,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(backbone=backbone, init_cfg=init_cfg)
+        self._source: Optional[EncoderOutput] = None
+
+    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+        # A newer source pass replaces one that no target hook consumed.
+        self._source = encoded
+        return self.source_domain_losses(encoded)
+
+    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+        return self.cross_domain_losses(self.take_source(encoded), encoded)
+
+    def take_source(self, target: EncoderOutput) -> EncoderOutput:
+        """The cached source pass, removed from the cache.
+
+        Raises:
+            RuntimeError: No source pass is cached, or it and ``target``
+                disagree on whether they carry an autograd graph.
+        """
+        source, self._source = self._source, None
+        name = type(self).__name__
+        if source is None:
+            raise RuntimeError(
+                f"{name}'s target term needs the source pass of the same "
+                "training step: call aligner(encoded, 'source') once before "
+                "each aligner(encoded, 'target'), as ENT does. Hosts that "
+                'run several target hooks per source hook (MCD) are not '
+                'supported.')
+        if source.latent.requires_grad != target.latent.requires_grad:
+            raise RuntimeError(
+                f'{name} got a source pass '
+                f"{'with' if source.latent.requires_grad else 'without'} an "
+                'autograd graph and a target pass '
+                f"{'with' if target.latent.requires_grad else 'without'} "
+                'one: both must come from the same training step.')
+        return source
+
+    def source_domain_losses(self,
+                             encoded: EncoderOutput) -> Dict[str, Tensor]:
+        """Losses of the source pass alone; none by default."""
+        return {}
+
+    def cross_domain_losses(self, source: EncoderOutput,
+                            target: EncoderOutput) -> Dict[str, Tensor]:
+        """The target term, from the source and target passes of a step."""
+        raise NotImplementedError
+
+
+@MODELS.register_module()
+class DALDir(CrossDomainAligner):
+    """``L_daldir`` (Table 8): the DAL with the decoded source in place of
+    the decoded prior sample, and no prior at all.
+
+    - Source term: none; the source pass is cached for the target hook.
+    - Target term: ``beta * mean |D(G(x_t)) - D(G(x_s))|``, the unpaired
+      L1 of eq. 18 (:class:`~dfa_lab.models.losses.DistributionAlignmentLoss`)
+      between decoded target and decoded source latents of the same step.
+
+    Each branch is decoded with the max-pool indices of its own pass:
+    ``D(G(x_s))`` with the source pass's, ``D(G(x_t))`` with the target
+    pass's, so each is the weight-tied mirror of the pass that produced it
+    (DFA instead decodes the prior sample, which has no pass of its own,
+    with the target's). Like DFA, the two branches go through the decoder in
+    separate calls, so its BatchNorms normalise each domain with that
+    domain's batch statistics. The gradient reaches the encoder through
+    both branches and the tied weights.
+
+    Args:
+        backbone: The adapter's backbone (passed by the adapter).
+        decoder: Config of the decoder, built on ``backbone``.
+        beta: Weight of ``L_daldir``.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: nn.Module,
+                 decoder: dict = dict(type='DigitDecoder'),
+                 beta: float = 10.0,
+                 init_cfg: Optional[dict] = None):
+        super().__init__(backbone=backbone, init_cfg=init_cfg)
+        self.decoder = MODELS.build(
+            decoder, default_args=dict(encoder=backbone))
+        self.loss_daldir = DistributionAlignmentLoss(loss_weight=beta)
+
+    def cross_domain_losses(self, source: EncoderOutput,
+                            target: EncoderOutput) -> Dict[str, Tensor]:
+        if source.latent.shape != target.latent.shape:
+            # The L1 compares the decoded batches sample by sample (by
+            # index, with no pairing meant), which needs equal batches.
+            raise ValueError(
+                'L_daldir compares equally sized source and target batches, '
+                f'got latents {tuple(source.latent.shape)} and '
+                f'{tuple(target.latent.shape)}.')
+        decoded_source = self.decoder(source.latent, source)
+        decoded_target = self.decoder(target.latent, target)
+        return {
+            'loss_daldir': self.loss_daldir(decoded_target, decoded_source)
+        }
+
+
+class EncoderInputRecorder:
+    """Keeps the input of a backbone's latest training-mode pass.
+
+    Aligners receive the encoder's output only, but a reconstruction term
+    ``|D(G(x)) - x|`` needs ``x``. A forward hook on the backbone records
+    ``x`` with the latent it produced; :meth:`pop` returns ``x`` for the
+    :class:`EncoderOutput` of that very pass and forgets it, so no batch is
+    held past its use. Evaluation passes (backbone in eval mode) are not
+    recorded.
+
+    Args:
+        backbone: The encoder whose inputs to record.
+    """
+
+    def __init__(self, backbone: nn.Module):
+        self._latest: Optional[Tuple[Tensor, Tensor]] = None
+        self._handle = backbone.register_forward_hook(
+            self._record, with_kwargs=True)
+
+    def _record(self, module: nn.Module, args: tuple, kwargs: dict,
+                output: EncoderOutput) -> None:
+        if module.training:
+            self._latest = ((*args, *kwargs.values())[0], output.latent)
+
+    def pop(self, encoded: EncoderOutput) -> Tensor:
+        """The input of the pass that produced ``encoded``.
+
+        Raises:
+            RuntimeError: ``encoded`` is not the output of the backbone's
+                latest training-mode pass, or its input was already taken.
+        """
+        latest, self._latest = self._latest, None
+        if latest is None or latest[1] is not encoded.latent:
+            raise RuntimeError(
+                'A reconstruction term needs the input of the encoder pass '
+                'it is given: pass the aligner the output of the '
+                "backbone's latest training-mode forward, once.")
+        return latest[0]
+
+
+@MODELS.register_module()
+class KLLDir(CrossDomainAligner):
+    """``L_klldir`` (Table 8), optionally with ``L_recon``: align the target
+    latent distribution with the source one directly, with no prior.
+
+    - Target term: ``beta * L_klldir``, the closed-form ``KL(N_t || N_s)``
+      between diagonal Gaussians fitted to the target batch and to the
+      cached source batch of the same step
+      (:func:`~dfa_lab.models.losses.gaussian_latent_kl`); the gradient
+      reaches the encoder through both batches.
+    - With ``recon_weight`` (Table 8's "``L_klldir + L_recon``"): a paired
+      autoencoder reconstruction of each domain through the decoder,
+      ``recon_weight * mean |D(G(x)) - x|``, at the source hook for
+      ``x_s`` and at the target hook for ``x_t``, each decoded with its
+      own pass's max-pool indices. The inputs are recorded from the
+      backbone's forward pass (:class:`EncoderInputRecorder`). The digit
+      decoder ends in a ReLU, so it cannot produce the negative pixels of
+      inputs normalised to ``[-1, 1]``: those keep a floor under the loss.
+
+    Args:
+        backbone: The adapter's backbone (passed by the adapter).
+        beta: Weight of ``L_klldir``.
+        recon_weight: Weight of ``L_recon``, or None for no reconstruction
+            (and no decoder).
+        decoder: Config of the decoder, built on ``backbone`` when
+            ``recon_weight`` is given.
+        init_cfg: mmengine initialisation config.
+    """
+
+    def __init__(self,
+                 backbone: Optional[nn.Module] = None,
+                 beta: float = 10.0,
+                 recon_weight: Optional[float] = None,
+                 decoder: dict = dict(type='DigitDecoder'),
+                 init_cfg: Optional[dict] = None):
+        super().__init__(backbone=backbone, init_cfg=init_cfg)
+        self.loss_klldir = LatentKLLoss(loss_weight=beta)
+        self.reconstructs = recon_weight is not None
+        if self.reconstructs:
+            self.decoder = MODELS.build(
+                decoder, default_args=dict(encoder=backbone))
+            self.loss_recon = ReconstructionLoss(loss_weight=recon_weight)
+            self._inputs = EncoderInputRecorder(backbone)
+
+    def reconstruction_losses(self, encoded: EncoderOutput,
+                              domain: str) -> Dict[str, Tensor]:
+        """``loss_recon_<domain>`` of one pass, or none without
+        reconstruction."""
+        if not self.reconstructs:
+            return {}
+        decoded = self.decoder(encoded.latent, encoded)
+        return {
+            f'loss_recon_{domain}':
+            self.loss_recon(decoded, self._inputs.pop(encoded))
+        }
+
+    def source_domain_losses(self,
+                             encoded: EncoderOutput) -> Dict[str, Tensor]:
+        return self.reconstruction_losses(encoded, 'source')
+
+    def cross_domain_losses(self, source: EncoderOutput,
+                            target: EncoderOutput) -> Dict[str, Tensor]:
+        losses = {
+            'loss_klldir': self.loss_klldir(target.latent, source.latent)
+        }
+        losses.update(self.reconstruction_losses(target, 'target'))
+        return losses
