@@ -9,7 +9,7 @@ from dfa_lab.evaluation.metrics import (InformationMaximization,
                                         SourceValidationAccuracy,
                                         TargetEntropy,
                                         information_maximization,
-                                        prediction_entropy,
+                                        probability_entropy,
                                         soft_neighborhood_density)
 
 LN2, LN3 = math.log(2), math.log(3)
@@ -45,10 +45,10 @@ HALF_AND_SURE = [[0.5, 0.5], [1.0, 0.0]]
 
 
 def test_prediction_entropy():
-    entropy = prediction_entropy(torch.tensor(HALF_AND_SURE))
+    entropy = probability_entropy(torch.tensor(HALF_AND_SURE))
     assert entropy.tolist() == pytest.approx([LN2, 0.0])
     uniform = torch.full((1, 3), 1 / 3)
-    assert prediction_entropy(uniform).item() == pytest.approx(LN3)
+    assert probability_entropy(uniform).item() == pytest.approx(LN3)
 
 
 def test_target_entropy():

@@ -14,5 +14,14 @@ val_dataloader = dict(
     sampler=dict(type='DefaultSampler', shuffle=False),
     collate_fn=dict(type='default_collate'))
 test_dataloader = val_dataloader
-val_evaluator = dict(type='TargetAccuracy')
+# Target accuracy reads target labels (an oracle if used to pick
+# checkpoints); the label-free criteria read only target predictions and can
+# select checkpoints, e.g. default_hooks.checkpoint.save_best='label_free/snd'
+# with rule='greater'.
+val_evaluator = [
+    dict(type='TargetAccuracy'),
+    dict(type='TargetEntropy'),
+    dict(type='InformationMaximization'),
+    dict(type='SoftNeighborhoodDensity'),
+]
 test_evaluator = val_evaluator

@@ -19,7 +19,7 @@ from dfa_lab.registry import METRICS
 from .target_accuracy import TargetAccuracy
 
 
-def prediction_entropy(probs: Tensor) -> Tensor:
+def probability_entropy(probs: Tensor) -> Tensor:
     """Entropy ``-sum_k p_k log p_k`` (nats) of each row of class
     probabilities ``(N, K)``, with ``0 log 0 = 0``."""
     return -torch.special.xlogy(probs, probs).sum(dim=-1)
@@ -32,7 +32,7 @@ def information_maximization(probs: Tensor) -> Tensor:
     every prediction is confident (low mean entropy) and the classes are
     used evenly (high entropy of the mean prediction).
     """
-    return prediction_entropy(probs.mean(dim=0)) - prediction_entropy(
+    return probability_entropy(probs.mean(dim=0)) - probability_entropy(
         probs).mean()
 
 
@@ -72,7 +72,7 @@ def soft_neighborhood_density(probs: Tensor,
         # softmax, and xlogy counts its zero probability as 0.
         own = torch.arange(len(rows))
         logits[own, own + start] = float('-inf')
-        entropies.append(prediction_entropy(logits.softmax(dim=1)))
+        entropies.append(probability_entropy(logits.softmax(dim=1)))
     return torch.cat(entropies).mean()
 
 
@@ -130,7 +130,7 @@ class TargetEntropy(LabelFreeMetric):
     """
 
     def criterion(self, probs: Tensor) -> Dict[str, float]:
-        return {'neg_entropy': -prediction_entropy(probs).mean().item()}
+        return {'neg_entropy': -probability_entropy(probs).mean().item()}
 
 
 @METRICS.register_module()

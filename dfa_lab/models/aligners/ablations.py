@@ -9,7 +9,7 @@ Table 8 row                            aligner
 =====================================  =====================================
 ``L_kld + L_dal`` (DFA)                :class:`~dfa_lab.models.aligners.DFA`
 DFA, untied decoder                    ``DFA``, ``decoder.tied=False``
-target KL to the prior, no ``L_dal``   :class:`PriorKLAligner`, ``beta`` set
+target KL to the prior (in the text)   :class:`PriorKLAligner`, ``beta`` set
 ``L_daldir``                           :class:`DALDir`
 ``L_kld`` alone                        :class:`PriorKLAligner`
 ``L_klldir``                           :class:`KLLDir`
