@@ -18,17 +18,16 @@ class EncoderOutput(NamedTuple):
             ``EncoderOutput`` of a real pass over a batch of the same size.
         pool_input_shapes: The shape of each max-pool's input, in encoder
             order, so that unpooling restores odd sizes exactly.
-        input_size: The spatial size ``(H, W)`` of the encoder's input, for
-            decoders of encoders that pool globally (ResNet-50): they derive
-            every intermediate size from it, so that decoding restores the
-            input's size exactly. ``None`` where the decoder needs no sizes
-            beyond ``pool_input_shapes``.
+        inputs: The image batch the encoder read. Decoders of encoders that
+            pool globally (ResNet-50) derive every intermediate size from
+            its ``(H, W)``, so that decoding restores the input's size
+            exactly; reconstruction losses compare a decoding with it.
     """
 
     latent: Tensor
     pool_indices: Tuple[Tensor, ...] = ()
     pool_input_shapes: Tuple[torch.Size, ...] = ()
-    input_size: Optional[Tuple[int, int]] = None
+    inputs: Optional[Tensor] = None
 
     @property
     def flat(self) -> Tensor:

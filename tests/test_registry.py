@@ -73,6 +73,8 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
         'UCIDigits': dict(type='UCIDigits', split='test'),
         'UDAPairDataset': dict(type='UDAPairDataset', source=mnist,
                                target=usps),
+        'HoldoutSplit': dict(type='HoldoutSplit', dataset=mnist, holdout=0.2,
+                             part='holdout'),
         'ImageList': dict(type='ImageList', data_root=str(tmp_path),
                           list_file=str(image_list(tmp_path))),
     }

@@ -29,13 +29,16 @@ NOTES = (
     'it is an oracle upper bound, not an unsupervised domain adaptation '
     'result.')
 LABEL_FREE_NOTES = (
-    '"`label_free/<criterion>` pick" is the accuracy at the validation where '
-    'that criterion is highest for each seed (the later one on ties): '
-    '`neg_entropy` the negated mean prediction entropy, `im` information '
-    'maximisation, `snd` soft neighborhood density. They read the target '
-    'test images but not their labels, so they select a checkpoint the way '
-    'an unsupervised domain adaptation experiment can. "(n of m seeds)": '
-    'only n runs logged the criterion.')
+    '"`<criterion>` pick" is the accuracy at the validation where that '
+    'criterion is highest for each seed (the later one on ties): '
+    '`label_free/neg_entropy` the negated mean prediction entropy, '
+    '`label_free/im` information maximisation, `label_free/snd` soft '
+    'neighborhood density, all three read from the target test images '
+    'without their labels; `source_val/accuracy` the accuracy on source '
+    'data held out from training (`tools/train.py --source-val`). None of '
+    'them reads target labels, so they select a checkpoint the way an '
+    'unsupervised domain adaptation experiment can. "(n of m seeds)": only '
+    'n runs logged the criterion.')
 
 
 @dataclass
@@ -55,7 +58,9 @@ class MethodSummary:
         minutes: Wall-clock minutes of each finished run.
         resumed_seeds: Seeds of the runs that were resumed.
         failures: ``(seed, reason)`` of every failed run.
-        label_free_picks: For each label-free criterion the runs logged,
+        label_free_picks: For each criterion without target labels the
+            runs logged (see
+            :func:`~dfa_lab.benchmark.scalars.label_free_criteria`),
             ``(seed, iteration, accuracy)`` of the validation it picks in
             each run that logged it (see
             :func:`~dfa_lab.benchmark.scalars.pick_validation`).
@@ -227,7 +232,8 @@ def render_markdown(summaries: Sequence[MethodSummary], command: str,
     A row is labelled with its method (a Table-8 ablation also with its
     latent alignment), and with the network too where a task holds the same
     method on several networks. Where runs of the task logged label-free
-    criteria, each gets a column of the accuracy it selects.
+    criteria or ``source_val/accuracy``, each gets a column of the accuracy
+    it selects.
     """
     lines = ['# Benchmark results']
     tasks = list(dict.fromkeys(s.task for s in summaries))

@@ -5,13 +5,17 @@ import math
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-# TargetAccuracy names its metrics ``target/<name>``, the label-free
-# model-selection criteria (dfa_lab.evaluation.metrics.label_free)
-# ``label_free/<name>``. Training lines hold losses, learning rates and
-# timings instead, so the prefixes tell the two kinds of line apart.
+# TargetAccuracy names its metrics ``target/<name>``, the model-selection
+# criteria that read no target labels (dfa_lab.evaluation.metrics.label_free)
+# ``label_free/<name>`` and, for the accuracy on held-out source data that
+# ``tools/train.py --source-val`` adds, ``source_val/<name>``. Training lines
+# hold losses, learning rates and timings instead, so the prefixes tell the
+# two kinds of line apart.
 METRIC_PREFIX = 'target/'
 LABEL_FREE_PREFIX = 'label_free/'
+SOURCE_VAL_PREFIX = 'source_val/'
 ACCURACY_KEY = METRIC_PREFIX + 'accuracy'
+SOURCE_VAL_KEY = SOURCE_VAL_PREFIX + 'accuracy'
 
 ValidationRecord = Tuple[int, Dict[str, float]]
 
@@ -32,7 +36,7 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
     Returns:
         list[tuple[int, dict]]: ``(iteration, {metric: value})`` for every
         validation, sorted by iteration. The metrics keep their
-        ``target/`` and ``label_free/`` names.
+        ``target/``, ``label_free/`` and ``source_val/`` names.
     """
     # Timestamp folder names (YYYYMMDD_HHMMSS) sort chronologically.
     files = sorted(
@@ -47,7 +51,8 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
                 metrics = {
                     key: value
                     for key, value in scalars.items()
-                    if key.startswith((METRIC_PREFIX, LABEL_FREE_PREFIX))
+                    if key.startswith((METRIC_PREFIX, LABEL_FREE_PREFIX,
+                                       SOURCE_VAL_PREFIX))
                 }
                 if metrics:
                     by_step[int(scalars['step'])] = metrics
@@ -55,12 +60,13 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
 
 
 def label_free_criteria(records: Sequence[ValidationRecord]) -> List[str]:
-    """The label-free criteria (``label_free/<name>``) that any validation
-    of ``records`` logged, sorted."""
+    """The selection criteria that read no target labels (the
+    ``label_free/<name>`` criteria and ``source_val/accuracy``) that any
+    validation of ``records`` logged, sorted."""
     return sorted({
         key
         for _, metrics in records for key in metrics
-        if key.startswith(LABEL_FREE_PREFIX)
+        if key.startswith(LABEL_FREE_PREFIX) or key == SOURCE_VAL_KEY
     })
 
 
@@ -68,14 +74,16 @@ def pick_validation(records: Sequence[ValidationRecord],
                     criterion: str) -> Optional[ValidationRecord]:
     """The validation that a label-free criterion selects.
 
-    Label-free criteria are higher-is-better, so this is the validation of
-    highest ``criterion``; of several with the same value, the later one
-    (the longer-trained model).
+    The label-free criteria and the source validation accuracy are
+    higher-is-better, so this is the validation of highest ``criterion``;
+    of several with the same value, the later one (the longer-trained
+    model).
 
     Args:
         records: A run's validations, as :func:`load_validation_records`
             returns them.
-        criterion: Metric name, e.g. ``'label_free/snd'``.
+        criterion: Metric name, e.g. ``'label_free/snd'`` or
+            ``'source_val/accuracy'``.
 
     Returns:
         tuple or None: ``(iteration, metrics)`` of the chosen validation, or

@@ -1,6 +1,7 @@
 from .base import (DatasetNotFoundError, DigitDataset, ImageFileDataset,
                    InMemoryDigitDataset)
 from .digits import GTSRB, MNIST, SVHN, USPS, SynSigns
+from .holdout import HoldoutSplit
 from .image_list import ImageList
 from .syndigits import SynDigits
 from .transforms import ResizeCrop
@@ -11,5 +12,5 @@ __all__ = [
     'DatasetNotFoundError', 'DigitDataset', 'InMemoryDigitDataset',
     'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
     'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler',
-    'ImageList', 'ResizeCrop'
+    'ImageList', 'ResizeCrop', 'HoldoutSplit'
 ]

@@ -15,6 +15,8 @@ from PIL import Image
 from torch import Tensor
 from torch.utils.data import Dataset
 
+from dfa_lab.registry import DATASETS
+
 ChannelStat = Union[float, Sequence[float]]
 
 # ITU-R BT.601 luma weights, the ones PIL uses for its 'L' conversion.
@@ -48,6 +50,11 @@ def dataset_not_found(dataset_name: str, expected_paths: Iterable[str],
     paths = '\n'.join(f'  {os.path.abspath(path)}' for path in expected_paths)
     return DatasetNotFoundError(
         f'{dataset_name} was not found. Expected:\n{paths}\n{how_to_get}')
+
+
+def build_dataset(dataset: Union[dict, Dataset]) -> Dataset:
+    """Build ``dataset`` from its config, or return it if already built."""
+    return DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
 
 
 def check_choice(name: str, value, choices: Sequence):

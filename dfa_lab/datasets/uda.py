@@ -8,11 +8,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Dataset, Sampler
 
 from dfa_lab.registry import DATA_SAMPLERS, DATASETS
-from .base import check_positive_int
-
-
-def _build(dataset: Union[dict, Dataset]) -> Dataset:
-    return DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
+from .base import build_dataset, check_positive_int
 
 
 @DATASETS.register_module()
@@ -50,8 +46,8 @@ class UDAPairDataset(Dataset):
                  target: Union[dict, Dataset],
                  epoch_length: Optional[int] = None,
                  pairing_seed: int = 0) -> None:
-        self.source = _build(source)
-        self.target = _build(target)
+        self.source = build_dataset(source)
+        self.target = build_dataset(target)
         if epoch_length is not None:
             check_positive_int('epoch_length', epoch_length)
         self.epoch_length = epoch_length

@@ -1,6 +1,7 @@
 from .hooks import RandomStateHook
+from .loops import UDAValLoop
 from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
 from .wrappers import SeparateDistributedDataParallel
 
 __all__ = ['RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
-           'SeparateDistributedDataParallel']
+           'SeparateDistributedDataParallel', 'UDAValLoop']

@@ -1,5 +1,6 @@
 """Config adjustments shared by the command-line tools."""
-from typing import Any
+import copy
+from typing import Any, Union
 
 from mmengine.config import Config, ConfigDict
 
@@ -76,6 +77,59 @@ def enable_autocast(cfg: Config) -> None:
                 f'--amp replaces OptimWrapper with AutocastOptimWrapper; this '
                 f'config asks for {kind!r}.')
         group['type'] = 'AutocastOptimWrapper'
+
+
+def enable_source_validation(cfg: Config,
+                             holdout: Union[float, int] = 0.1,
+                             seed: int = 0) -> None:
+    """Hold out part of the source training data and validate on it too.
+
+    The source training dataset becomes the ``'train'`` part of a
+    :class:`~dfa_lab.datasets.HoldoutSplit` and the validation loop a
+    :class:`~dfa_lab.engine.UDAValLoop` that, after the target test set,
+    evaluates the ``'holdout'`` part with
+    :class:`~dfa_lab.evaluation.metrics.SourceValidationAccuracy`: every
+    validation then logs ``source_val/accuracy``, which selects checkpoints
+    without target labels (``save_best='source_val/accuracy'``). The source
+    pass reuses the validation dataloader's settings.
+
+    Args:
+        cfg: The config, changed in place.
+        holdout: The held-out share of the source data: a fraction in
+            (0, 1) or a number of samples.
+        seed: Seed of the split.
+
+    Raises:
+        ValueError: The config validates nothing (no ``val_cfg``,
+            ``val_dataloader`` or ``val_evaluator``, as with
+            ``--no-validate``), or its training set has no ``source``
+            dataset to split.
+    """
+    if any(cfg.get(key) is None
+           for key in ('val_cfg', 'val_dataloader', 'val_evaluator')):
+        raise ValueError(
+            'Source validation adds a pass to the validation loop, but this '
+            'config does not validate (val_cfg, val_dataloader and '
+            'val_evaluator must all be set; --no-validate removes them).')
+    train = (cfg.get('train_dataloader') or {}).get('dataset') or {}
+    if not isinstance(train.get('source'), dict):
+        raise ValueError(
+            'Source validation holds out part of the source training data, '
+            'but this config\'s train_dataloader.dataset has no source '
+            'dataset (a UDAPairDataset has one).')
+    split = dict(
+        type='HoldoutSplit', dataset=train.source, holdout=holdout, seed=seed)
+    source_loader = {
+        key: copy.deepcopy(value)
+        for key, value in cfg.val_dataloader.items() if key != 'dataset'
+    }
+    source_loader['dataset'] = dict(copy.deepcopy(split), part='holdout')
+    cfg.val_cfg = dict(
+        cfg.val_cfg,
+        type='UDAValLoop',
+        source_dataloader=source_loader,
+        source_evaluator=dict(type='SourceValidationAccuracy'))
+    train.source = dict(split, part='train')
 
 
 def check_model_selection(cfg: Config) -> None:

@@ -33,7 +33,7 @@ def test_backbone_output_and_timm_equivalence(resnet):
     assert encoded.latent.shape == (2, 2048) and resnet.latent_dim == 2048
     assert encoded.pool_input_shapes == (torch.Size([2, 64, 32, 32]), )
     assert encoded.pool_indices[0].shape == (2, 64, 16, 16)
-    assert encoded.input_size == (64, 64)
+    assert tuple(encoded.inputs.shape[-2:]) == (64, 64)
     # The stem run here computes timm's own function.
     reference = timm.create_model('resnet50.tv_in1k', num_classes=0)
     reference.load_state_dict(resnet.state_dict())
@@ -100,8 +100,8 @@ def test_decoder_rejects_bad_inputs(resnet):
     encoded = resnet(torch.randn(2, 3, 64, 64))
     with pytest.raises(ValueError, match='pooling indices'):
         decoder(torch.randn(3, 2048), encoded)
-    with pytest.raises(ValueError, match='input size'):
-        decoder(encoded.latent, encoded._replace(input_size=None))
+    with pytest.raises(ValueError, match='EncoderOutput.inputs'):
+        decoder(encoded.latent, encoded._replace(inputs=None))
     with pytest.raises(TypeError, match='TimmResNet'):
         decoder_of(MODELS.build(dict(type='DigitCNN')))
 

@@ -435,3 +435,47 @@ def test_report_adds_the_accuracy_each_label_free_criterion_picks():
         std=pytest.approx(10.6066, abs=1e-4),
         seeds=[1, 2],
         iterations=[750, 250])
+
+
+def test_report_adds_the_accuracy_source_validation_picks(tmp_path):
+    # tools/train.py --source-val logs source_val/* next to the target
+    # metrics; source_val/accuracy picks 30, the later of two 95s: 55.
+    write_scalars(tmp_path, '20240101_120000', [{
+        'target/accuracy': target,
+        'label_free/snd': snd,
+        'source_val/accuracy': source,
+        'source_val/mean_class_accuracy': source - 1,
+        'step': step
+    } for step, target, snd, source in [(10, 50.0, 1.0, 90.0),
+                                        (20, 60.0, 3.0, 95.0),
+                                        (30, 55.0, 2.0, 95.0)]])
+    records = load_validation_records(str(tmp_path))
+    assert records[0] == (10, {
+        'target/accuracy': 50.0,
+        'label_free/snd': 1.0,
+        'source_val/accuracy': 90.0,
+        'source_val/mean_class_accuracy': 89.0
+    })
+    assert label_free_criteria(records) == [
+        'label_free/snd', 'source_val/accuracy'
+    ]
+    assert pick_validation(records, 'source_val/accuracy') == records[2]
+
+    spec = RunSpec('c/mcd_usps-cnn_mnist2usps.py', 1)
+    result = RunResult(spec.config, 1, [], 30, 1.0, False, records,
+                       records[-1][1])
+    summaries = summarize([spec], {spec: result}, {})
+    lines = render_markdown(summaries, 'cmd', 'machine').splitlines()
+    header = lines.index('## mnist2usps') + 2
+    assert lines[header] == (
+        '| method | last iter (mean ± std) | oracle best (mean ± std) | '
+        '`label_free/snd` pick (mean ± std) | '
+        '`source_val/accuracy` pick (mean ± std) | paper | seeds | '
+        'iterations | minutes / run |')
+    assert lines[header + 2] == (
+        '| mcd | 55.0 ± - | 60.0 ± - | 60.0 ± - | 55.0 ± - | 94.2 ± 0.7 | 1 '
+        '| 30 | 1.0 |')
+    assert 'source_val/accuracy' in LABEL_FREE_NOTES
+    report = summary_to_dict(summaries[0])
+    assert report['label_free_picks']['source_val/accuracy']['iterations'] \
+        == [30]

@@ -187,10 +187,10 @@ class SourceValidationAccuracy(TargetAccuracy):
     so ``save_best='source_val/accuracy'`` is a legitimate selection rule.
 
     Its samples must come from source images that training does not see:
-    mmengine's ``ValLoop`` runs one dataloader (the target test set in
-    dfa_lab's configs), so this metric needs a validation pass of its own
-    over a held-out source set; it must not be added to the ``val_evaluator``
-    of the target test set, whose labels it would read.
+    :class:`~dfa_lab.engine.UDAValLoop` evaluates it in a validation pass of
+    its own over a held-out split of the source training set
+    (``tools/train.py --source-val FRACTION``). It must not be added to the
+    ``val_evaluator`` of the target test set, whose labels it would read.
     """
 
     default_prefix = 'source_val'

@@ -51,8 +51,8 @@ class TargetAccuracy(BaseMetric):
         for sample in data_samples:
             if 'gt_label' not in sample:
                 raise KeyError(
-                    'TargetAccuracy needs labelled samples (gt_label); the '
-                    'evaluation dataset returned none.')
+                    f'{type(self).__name__} needs labelled samples '
+                    '(gt_label); the evaluation dataset returned none.')
             self.results.append(
                 dict(
                     gt_label=int(sample['gt_label']),

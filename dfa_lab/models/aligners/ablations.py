@@ -200,46 +200,6 @@ class DALDir(CrossDomainAligner):
         }
 
 
-class EncoderInputRecorder:
-    """Keeps the input of a backbone's latest training-mode pass.
-
-    Aligners receive the encoder's output only, but a reconstruction term
-    ``|D(G(x)) - x|`` needs ``x``. A forward hook on the backbone records
-    ``x`` with the latent it produced; :meth:`pop` returns ``x`` for the
-    :class:`EncoderOutput` of that very pass and forgets it, so no batch is
-    held past its use. Evaluation passes (backbone in eval mode) are not
-    recorded.
-
-    Args:
-        backbone: The encoder whose inputs to record.
-    """
-
-    def __init__(self, backbone: nn.Module):
-        self._latest: Optional[Tuple[Tensor, Tensor]] = None
-        self._handle = backbone.register_forward_hook(
-            self._record, with_kwargs=True)
-
-    def _record(self, module: nn.Module, args: tuple, kwargs: dict,
-                output: EncoderOutput) -> None:
-        if module.training:
-            self._latest = ((*args, *kwargs.values())[0], output.latent)
-
-    def pop(self, encoded: EncoderOutput) -> Tensor:
-        """The input of the pass that produced ``encoded``.
-
-        Raises:
-            RuntimeError: ``encoded`` is not the output of the backbone's
-                latest training-mode pass, or its input was already taken.
-        """
-        latest, self._latest = self._latest, None
-        if latest is None or latest[1] is not encoded.latent:
-            raise RuntimeError(
-                'A reconstruction term needs the input of the encoder pass '
-                'it is given: pass the aligner the output of the '
-                "backbone's latest training-mode forward, once.")
-        return latest[0]
-
-
 @MODELS.register_module()
 class KLLDir(CrossDomainAligner):
     """``L_klldir`` (Table 8), optionally with ``L_recon``: align the target
@@ -254,8 +214,8 @@ class KLLDir(CrossDomainAligner):
       autoencoder reconstruction of each domain through the decoder,
       ``recon_weight * mean |D(G(x)) - x|``, at the source hook for
       ``x_s`` and at the target hook for ``x_t``, each decoded with its
-      own pass's max-pool indices. The inputs are recorded from the
-      backbone's forward pass (:class:`EncoderInputRecorder`). The digit
+      own pass's max-pool indices, against the inputs that pass read
+      (``EncoderOutput.inputs``). The digit
       decoder ends in a ReLU, so it cannot produce the negative pixels of
       inputs normalised to ``[-1, 1]``: those keep a floor under the loss.
 
@@ -282,7 +242,6 @@ class KLLDir(CrossDomainAligner):
             self.decoder = MODELS.build(
                 decoder, default_args=dict(encoder=backbone))
             self.loss_recon = ReconstructionLoss(loss_weight=recon_weight)
-            self._inputs = EncoderInputRecorder(backbone)
 
     def reconstruction_losses(self, encoded: EncoderOutput,
                               domain: str) -> Dict[str, Tensor]:
@@ -290,10 +249,14 @@ class KLLDir(CrossDomainAligner):
         reconstruction."""
         if not self.reconstructs:
             return {}
+        if encoded.inputs is None:
+            raise ValueError(
+                'L_recon compares a decoding with the encoder\'s input; this '
+                'backbone does not return it (EncoderOutput.inputs).')
         decoded = self.decoder(encoded.latent, encoded)
         return {
             f'loss_recon_{domain}':
-            self.loss_recon(decoded, self._inputs.pop(encoded))
+            self.loss_recon(decoded, encoded.inputs)
         }
 
     def source_domain_losses(self,

@@ -127,6 +127,7 @@ class DigitCNN(BaseModule):
             raise ValueError(
                 f'DigitCNN({self.arch!r}) expects (B, {self.in_channels}, H, '
                 f'W) images, got shape {tuple(x.shape)}.')
+        inputs = x
         x = x.contiguous(memory_format=self.memory_format)
         indices: List[Tensor] = []
         shapes: List[torch.Size] = []
@@ -136,5 +137,5 @@ class DigitCNN(BaseModule):
                 shapes.append(x.shape)
                 x, idx = stage.pool(x)
                 indices.append(idx)
-        return EncoderOutput(x, tuple(indices), tuple(shapes))
+        return EncoderOutput(x, tuple(indices), tuple(shapes), inputs)
 

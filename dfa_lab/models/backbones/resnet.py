@@ -145,7 +145,7 @@ class TimmResNet(BaseModule):
             raise ValueError(
                 f'TimmResNet expects (B, {self.conv1.in_channels}, H, W) '
                 f'images, got shape {tuple(x.shape)}.')
-        input_size = tuple(x.shape[-2:])
+        inputs = x
         x = x.contiguous(memory_format=self.memory_format)
         x = self.act1(self.bn1(self.conv1(x)))
         pool_input_shape = x.shape
@@ -157,7 +157,7 @@ class TimmResNet(BaseModule):
             x = stage(x)
         latent = F.adaptive_avg_pool2d(x, 1).flatten(1)
         return EncoderOutput(latent, (indices, ), (pool_input_shape, ),
-                             input_size)
+                             inputs)
 
 
 def _backbone_state(state: Dict[str, Tensor]) -> Dict[str, Tensor]:

@@ -142,7 +142,7 @@ class ResNetDecoder(BaseModule):
     shapes. The BatchNorms are the decoder's own, created once here.
 
     Sizes come from the encoder pass given to :meth:`forward` (its
-    ``input_size`` and the stem's pooling indices), so any input size
+    input size and the stem's pooling indices), so any input size
     decodes back to itself (224, the authors' 221, the tests' 64).
 
     Args:
@@ -212,10 +212,10 @@ class ResNetDecoder(BaseModule):
                 f'Cannot decode a latent of shape {tuple(latent.shape)} with '
                 'the pooling indices of an encoder pass of shape '
                 f'{tuple(pooling.latent.shape)}.')
-        if pooling.input_size is None:
+        if pooling.inputs is None:
             raise ValueError(
-                'ResNetDecoder needs the input size of the encoder pass '
-                '(EncoderOutput.input_size), which TimmResNet records.')
+                'ResNetDecoder needs the input of the encoder pass '
+                '(EncoderOutput.inputs), which TimmResNet records.')
         sizes = self.block_input_sizes(pooling)
         x = latent[:, :, None, None].expand(-1, -1, *sizes[-1])
         x = x.contiguous(memory_format=self.memory_format)
@@ -226,4 +226,5 @@ class ResNetDecoder(BaseModule):
         (pool_input_shape, ) = pooling.pool_input_shapes
         x = F.max_unpool2d(x, indices, pool.kernel_size, pool.stride,
                            pool.padding, output_size=pool_input_shape[-2:])
-        return F.relu(self.stem_transposed(x, pooling.input_size))
+        return F.relu(
+            self.stem_transposed(x, tuple(pooling.inputs.shape[-2:])))
