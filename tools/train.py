@@ -11,9 +11,9 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from dfa_lab.utils import (add_common_arguments, check_model_selection,
-                           enable_autocast, init_cpu_process_group,
-                           load_config, parse_arguments,
-                           shutdown_process_group)
+                           enable_autocast, enable_source_validation,
+                           init_cpu_process_group, load_config,
+                           parse_arguments, shutdown_process_group)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,6 +34,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
+    parser.add_argument(
+        '--source-val',
+        type=float,
+        metavar='FRACTION',
+        help='hold out this fraction of the source training data (per '
+        'class) and validate on it too, logging source_val/accuracy: a '
+        'checkpoint-selection criterion that reads no target labels')
     return parse_arguments(parser, argv)
 
 
@@ -48,6 +55,8 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
         cfg.val_cfg = None
         cfg.val_dataloader = None
         cfg.val_evaluator = None
+    if args.source_val is not None:
+        enable_source_validation(cfg, holdout=args.source_val)
     check_model_selection(cfg)
     return cfg
 

@@ -77,9 +77,10 @@ class HoldoutSplit(Dataset):
     rest.
 
     The samples to hold out are drawn at random with ``seed``. When the
-    wrapped dataset has a ``labels`` tensor (every digit dataset has), the
-    draw is stratified: each class contributes in proportion to its size,
-    so both parts keep the dataset's class balance. The two parts of the
+    wrapped dataset has a ``labels`` tensor (the digit datasets have one,
+    :class:`~dfa_lab.datasets.ImageList` has none), the draw is stratified:
+    each class contributes in proportion to its size, so both parts keep the
+    dataset's class balance. The two parts of the
     same dataset, ``holdout`` and ``seed`` are disjoint and together cover
     the dataset, which makes the held-out part a validation set that
     training on the other part never sees.
