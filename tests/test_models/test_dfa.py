@@ -186,3 +186,25 @@ def test_dal_from_previous_iteration_carries_no_gradient():
     expected = 10.0 * (decoded_target - decoded_prior).abs().mean()
     third = dfa(encoder(torch.randn(4, 1, 28, 28)), 'target')['loss_dal']
     assert torch.allclose(third, expected)
+
+
+def test_decoder_without_affine_batchnorm_cannot_switch_itself_off():
+    encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
+    affine = MODELS.build(dict(type='DigitDecoder'),
+                          default_args=dict(encoder=encoder))
+    plain = MODELS.build(dict(type='DigitDecoder', bn_affine=False),
+                         default_args=dict(encoder=encoder))
+    assert list(plain.parameters()) == []
+    encoded = encoder(torch.randn(8, 1, 28, 28))
+    # An affine output BN with a small weight and a negative bias zeroes
+    # every decoded image, and with it the DAL.
+    with torch.no_grad():
+        affine.bns[-1].weight.fill_(0.1)
+        affine.bns[-1].bias.fill_(-1.0)
+    prior = torch.randn_like(encoded.latent)
+    assert affine(encoded.latent, encoded).abs().max() == 0
+    assert affine(prior, encoded).abs().max() == 0
+    # Without the affine parameters each output channel has unit batch
+    # variance before the ReLU: about half of the pixels stay positive.
+    decoded = plain(encoded.latent, encoded)
+    assert 0.3 < (decoded > 0).float().mean() < 0.7

@@ -29,16 +29,25 @@ class DigitDecoder(BaseModule):
       has the input's shape and passes through BN and ReLU like the other
       layers, as in the paper's networks.
 
+    With affine BatchNorms (the paper's networks, ``bn_affine=True``) the
+    decoder can shrink its own output: a small output-BN weight and a
+    negative bias put almost every pixel under the final ReLU, so
+    ``D(G(x_t))`` and ``D(z_n)`` both become zero images and ``L_dal``
+    vanishes without aligning anything. ``bn_affine=False`` removes that
+    escape: every decoded channel keeps unit batch variance before its ReLU.
+
     Args:
         encoder: The backbone to mirror. It is referenced, not registered as
             a submodule: its parameters stay the backbone's alone.
         tied: Share the encoder's convolution weights.
+        bn_affine: Give the decoder's BatchNorms a learned scale and shift.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self,
                  encoder: DigitCNN,
                  tied: bool = True,
+                 bn_affine: bool = True,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
         if not isinstance(encoder, DigitCNN):
@@ -48,7 +57,8 @@ class DigitDecoder(BaseModule):
         self._encoder_stages = tuple(reversed(encoder.stages))
         self.tied = tied
         convs = [stage.conv for stage in self._encoder_stages]
-        self.bns = nn.ModuleList(nn.BatchNorm2d(c.in_channels) for c in convs)
+        self.bns = nn.ModuleList(
+            nn.BatchNorm2d(c.in_channels, affine=bn_affine) for c in convs)
         self.deconvs = None if tied else nn.ModuleList(
             nn.ConvTranspose2d(c.out_channels, c.in_channels, c.kernel_size,
                                padding=c.padding, bias=False) for c in convs)
