@@ -1,3 +1,6 @@
 _base_ = ['../ent/ent_usps-cnn_syndigits2ucidigits.py']
 # DFA on digits: alpha 0.01, beta 10 (PAPER_NOTES sec. 1).
-model = dict(aligner=dict(type='DFA', alpha=0.01, beta=10.0))
+model = dict(
+    aligner=dict(
+        type='DFA', decoder=dict(type='DigitDecoder'), alpha=0.01,
+        beta=10.0))
