@@ -324,10 +324,18 @@ def test_benchmark_end_to_end(tmp_path):
     assert first.stdout.count(': finished, target/accuracy') == 2
     markdown = (tmp_path / 'digits.md').read_text()
     assert '## syndigits2ucidigits' in markdown
-    row = next(line for line in markdown.splitlines()
-               if line.startswith('| source-only |'))
-    cells = [cell.strip() for cell in row.strip('|').split('|')]
-    assert cells[4:6] == ['2', '4']  # seeds, iterations
+    lines = markdown.splitlines()
+    row = next(line for line in lines if line.startswith('| source-only |'))
+    header = next(line for line in lines if line.startswith('| method |'))
+
+    def cells(line):
+        return [cell.strip() for cell in line.strip('|').split('|')]
+
+    by_column = dict(zip(cells(header), cells(row)))
+    assert by_column['seeds'] == '2' and by_column['iterations'] == '4'
+    # The configs log the label-free criteria, so each gets a column.
+    assert {f'`label_free/{name}` pick (mean ± std)'
+            for name in ('snd', 'im', 'neg_entropy')} <= set(by_column)
     assert f'Command: `python tools/benchmark.py {EMBEDDED}' in markdown
     report = json.loads((tmp_path / 'digits.json').read_text())
     assert report['results'][0]['seeds'] == [1, 2]
