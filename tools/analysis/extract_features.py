@@ -27,18 +27,18 @@ import os
 import os.path as osp
 
 import torch
-from mmengine.config import DictAction
 
 from dfa_lab import register_all_modules
 from dfa_lab.analysis import DOMAINS, SPLITS, extract_domain_features
-from dfa_lab.utils import load_config
+from dfa_lab.utils import (add_common_arguments, load_config,
+                           parse_arguments)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Extract source and target latent features and '
         'predictions of a checkpoint')
-    parser.add_argument('config', help='config the checkpoint trained with')
+    add_common_arguments(parser)
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--out', required=True, help='file to write (.pt)')
     parser.add_argument(
@@ -62,23 +62,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--device',
         default='cuda' if torch.cuda.is_available() else 'cpu',
         help='where the model runs (default: cuda if available)')
-    parser.add_argument(
-        '--data-root',
-        help='folder holding the datasets (replaces the config\'s data_root)')
-    parser.add_argument(
-        '--domains',
-        nargs=2,
-        metavar=('SOURCE', 'TARGET'),
-        help='the task of an image-list config, e.g. amazon webcam')
-    parser.add_argument(
-        '--cfg-options',
-        nargs='+',
-        action=DictAction,
-        help='override config entries, e.g. model.num_k=6')
-    # load_config also reads these training options; extraction has no use
-    # for them.
-    parser.set_defaults(launcher='none', work_dir=None)
-    return parser.parse_args(argv)
+    return parse_arguments(parser, argv)
 
 
 def main(argv=None):
