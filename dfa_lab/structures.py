@@ -33,3 +33,12 @@ class EncoderOutput(NamedTuple):
     def flat(self) -> Tensor:
         """The latent flattened to ``(B, -1)``, the classifiers' input."""
         return self.latent.flatten(1)
+
+    def check_decodable(self, latent: Tensor) -> None:
+        """Raise unless ``latent`` has this pass's latent shape, so that
+        this pass's pooling indices can unpool it."""
+        if latent.shape != self.latent.shape:
+            raise ValueError(
+                f'Cannot decode a latent of shape {tuple(latent.shape)} with '
+                'the pooling indices of an encoder pass of shape '
+                f'{tuple(self.latent.shape)}.')

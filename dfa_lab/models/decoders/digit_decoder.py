@@ -83,11 +83,7 @@ class DigitDecoder(BaseModule):
         Returns:
             The decoded images, shaped like the encoder's input.
         """
-        if latent.shape != pooling.latent.shape:
-            raise ValueError(
-                f'Cannot decode a latent of shape {tuple(latent.shape)} with '
-                'the pooling indices of an encoder pass of shape '
-                f'{tuple(pooling.latent.shape)}.')
+        pooling.check_decodable(latent)
         indices = list(pooling.pool_indices)
         shapes = list(pooling.pool_input_shapes)
         x = latent

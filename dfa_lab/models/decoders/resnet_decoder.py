@@ -207,11 +207,7 @@ class ResNetDecoder(BaseModule):
         Returns:
             The decoded images, shaped like the encoder's input.
         """
-        if latent.shape != pooling.latent.shape:
-            raise ValueError(
-                f'Cannot decode a latent of shape {tuple(latent.shape)} with '
-                'the pooling indices of an encoder pass of shape '
-                f'{tuple(pooling.latent.shape)}.')
+        pooling.check_decodable(latent)
         if pooling.inputs is None:
             raise ValueError(
                 'ResNetDecoder needs the input of the encoder pass '
