@@ -17,8 +17,8 @@ import os.path as osp
 import shlex
 import sys
 
-from dfa_lab.benchmark import (describe_machine, plan_runs, run_benchmark,
-                               summarize, write_report)
+from dfa_lab.benchmark import (plan_runs, run_benchmark, summarize,
+                               write_report)
 from dfa_lab.benchmark.runs import load_finished
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
@@ -98,8 +98,7 @@ def main(argv=None):
             jobs=args.jobs)
     command = shlex.join(['python', sys.argv[0], *argv])
     markdown = write_report(
-        summarize(specs, results, failures), args.out, command,
-        describe_machine())
+        summarize(specs, results, failures), args.out, command)
     not_run = [str(spec) for spec in specs
                if spec not in results and spec not in failures]
     if not_run:

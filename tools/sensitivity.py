@@ -32,8 +32,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
 from dfa_lab.benchmark import (ACCURACY_KEY, MethodSummary,  # noqa: E402
-                               RunSpec, describe_machine, format_mean_std,
-                               plan_runs, run_benchmark, summarize)
+                               RunSpec, describe_training_machines,
+                               format_mean_std, plan_runs, run_benchmark,
+                               summarize)
 from dfa_lab.benchmark.report import mean_std  # noqa: E402
 from dfa_lab.benchmark.runs import parse_cfg_options  # noqa: E402
 
@@ -122,9 +123,9 @@ def plan_sweep(config: str, param: str, values: Sequence[str],
 
 
 def render_markdown(param: str, summaries: Dict[str, MethodSummary],
-                    plot_file: str, command: str, machine: str) -> str:
+                    plot_file: str, command: str) -> str:
     """The table (one row per value), notes, failures, the plot, the
-    command and the machine."""
+    command and the machines that trained the runs."""
     config = next(iter(summaries.values())).config
     lines = [
         f'# Sensitivity to {param}: '
@@ -157,7 +158,8 @@ def render_markdown(param: str, summaries: Dict[str, MethodSummary],
             lines += ['', f'FAILED: {param}={value} seed {seed} ({reason}).']
     lines += [
         '', f'![accuracy against {param}]({osp.basename(plot_file)})', '',
-        f'Command: `{command}`', '', f'Machine: {machine}'
+        f'Command: `{command}`', '',
+        f'Trained on: {describe_training_machines(summaries.values())}'
     ]
     return '\n'.join(lines) + '\n'
 
@@ -214,7 +216,7 @@ def main(argv=None) -> int:
     plot_sweep(args.param, summaries, plot_file)
     markdown = render_markdown(
         args.param, summaries, plot_file,
-        shlex.join(['python', sys.argv[0], *argv]), describe_machine())
+        shlex.join(['python', sys.argv[0], *argv]))
     with open(args.out, 'w') as f:
         f.write(markdown)
     print(markdown)

@@ -2,12 +2,10 @@
 import json
 import os
 import os.path as osp
-import platform
 import statistics
+from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
-
-import torch
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .ablation import TABLE8_NOTE, TABLE8_ROWS, method_label
 from .config_name import parse_config_name
@@ -58,6 +56,8 @@ class MethodSummary:
         minutes: Wall-clock minutes of each finished run.
         resumed_seeds: Seeds of the runs that were resumed.
         failures: ``(seed, reason)`` of every failed run.
+        machines: The machine that trained each finished run, None where
+            its result does not record it.
         label_free_picks: For each criterion without target labels the
             runs logged (see
             :func:`~dfa_lab.benchmark.scalars.label_free_criteria`),
@@ -77,6 +77,7 @@ class MethodSummary:
     minutes: List[float] = field(default_factory=list)
     resumed_seeds: List[int] = field(default_factory=list)
     failures: List[Tuple[int, str]] = field(default_factory=list)
+    machines: List[Optional[str]] = field(default_factory=list)
     label_free_picks: Dict[str, List[Tuple[int, int, float]]] = field(
         default_factory=dict)
 
@@ -100,6 +101,7 @@ class MethodSummary:
         self.best_accuracy.append(max(accuracies))
         self.max_iters.append(result.max_iters)
         self.minutes.append(result.minutes)
+        self.machines.append(result.machine)
         if result.resumed:
             self.resumed_seeds.append(result.seed)
         for criterion in label_free_criteria(result.validations):
@@ -224,10 +226,22 @@ def table_row(summary: MethodSummary,
     ]
 
 
-def render_markdown(summaries: Sequence[MethodSummary], command: str,
-                    machine: str) -> str:
+def describe_training_machines(summaries: Iterable[MethodSummary]) -> str:
+    """The machines that trained the summarised runs, each with its number
+    of runs, most runs first; ``'-'`` when no run finished."""
+    counts = Counter(machine for summary in summaries
+                     for machine in summary.machines)
+    if not counts:
+        return '-'
+    return '; '.join(
+        f'{machine or "not recorded"} ({count} '
+        f'run{"s" if count > 1 else ""})'
+        for machine, count in counts.most_common())
+
+
+def render_markdown(summaries: Sequence[MethodSummary], command: str) -> str:
     """One markdown section per task: its table, then notes, the command
-    line that produced it and the machine it ran on.
+    line that produced it and the machines its runs were trained on.
 
     A row is labelled with its method (a Table-8 ablation also with its
     latent alignment), and with the network too where a task holds the same
@@ -268,7 +282,10 @@ def render_markdown(summaries: Sequence[MethodSummary], command: str,
                     '', f'FAILED: {summary.config} seed {seed} '
                     f'({reason}).'
                 ]
-        lines += ['', f'Command: `{command}`', '', f'Machine: {machine}']
+        lines += [
+            '', f'Command: `{command}`', '',
+            f'Trained on: {describe_training_machines(rows)}'
+        ]
     return '\n'.join(lines) + '\n'
 
 
@@ -300,30 +317,22 @@ def summary_to_dict(summary: MethodSummary) -> dict:
         max_iters=summary.max_iters,
         minutes=aggregate(summary.minutes),
         resumed_seeds=summary.resumed_seeds,
+        machines=summary.machines,
         failures=[
             dict(seed=seed, reason=reason) for seed, reason in summary.failures
         ])
 
 
-def describe_machine() -> str:
-    """Processor, core count, torch version and CUDA device, in one line."""
-    processor = platform.processor() or platform.machine()
-    device = (
-        torch.cuda.get_device_name()
-        if torch.cuda.is_available() else 'no CUDA device')
-    return (f'{processor}, {os.cpu_count()} CPUs, torch {torch.__version__}, '
-            f'{device}')
 
-
-def write_report(summaries: Sequence[MethodSummary], out: str, command: str,
-                 machine: str) -> str:
+def write_report(summaries: Sequence[MethodSummary], out: str,
+                 command: str) -> str:
     """Write the markdown to ``out`` and the same results as JSON next to
     it (``out`` with a ``.json`` suffix).
 
     Returns:
         str: The markdown.
     """
-    markdown = render_markdown(summaries, command, machine)
+    markdown = render_markdown(summaries, command)
     os.makedirs(osp.dirname(out) or '.', exist_ok=True)
     with open(out, 'w') as f:
         f.write(markdown)
@@ -331,7 +340,6 @@ def write_report(summaries: Sequence[MethodSummary], out: str, command: str,
         json.dump(
             dict(
                 command=command,
-                machine=machine,
                 metric=ACCURACY_KEY,
                 results=[summary_to_dict(s) for s in summaries]),
             f,

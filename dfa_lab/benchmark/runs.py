@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import os.path as osp
+import platform
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
+import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import find_latest_checkpoint
 
@@ -26,6 +28,16 @@ from .scalars import ACCURACY_KEY, ValidationRecord, load_validation_records
 
 SEED_KEY = 'randomness.seed'
 _UNSET = object()
+
+
+def describe_machine() -> str:
+    """Processor, core count, torch version and CUDA device, in one line."""
+    processor = platform.processor() or platform.machine()
+    device = (
+        torch.cuda.get_device_name()
+        if torch.cuda.is_available() else 'no CUDA device')
+    return (f'{processor}, {os.cpu_count()} CPUs, torch {torch.__version__}, '
+            f'{device}')
 
 
 def parse_cfg_options(options: Sequence[str]) -> dict:
@@ -89,6 +101,9 @@ class RunResult:
         resumed: Whether the run was resumed from an interrupted one.
         validations: ``(iteration, metrics)`` of every validation.
         final_metrics: Metrics of the last validation.
+        machine: The machine that trained the run
+            (:func:`describe_machine`), so that a report rendered elsewhere
+            still names it; None where the result file does not record it.
     """
     config: str
     seed: int
@@ -98,6 +113,7 @@ class RunResult:
     resumed: bool
     validations: List[ValidationRecord]
     final_metrics: Dict[str, float]
+    machine: Optional[str] = None
 
     def dump(self, path: str) -> None:
         """Write to ``path``, atomically: an interrupted write must not leave
@@ -284,7 +300,8 @@ def execute_run(spec: RunSpec,
         minutes=minutes,
         resumed=checkpoint is not None,
         validations=validations,
-        final_metrics=validations[-1][1])
+        final_metrics=validations[-1][1],
+        machine=describe_machine())
     result.dump(spec.result_file)
     return result
 

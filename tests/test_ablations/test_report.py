@@ -27,7 +27,7 @@ def test_rows_follow_table8_with_paper_numbers():
     specs = [RunSpec(f'configs/ablations/{m}_usps-cnn_mnist2usps.py', seed)
              for m in methods for seed in (1, 2)]
     results = {spec: fake_run(spec, 90.0 + spec.seed) for spec in specs}
-    markdown = render_markdown(summarize(specs, results, {}), 'cmd', 'box')
+    markdown = render_markdown(summarize(specs, results, {}), 'cmd')
     rows = [line for line in markdown.splitlines()
             if line.startswith('| ent') or line.startswith('| abl-')]
     labels = [row.split('|')[1].strip() for row in rows]
@@ -44,5 +44,5 @@ def test_rows_follow_table8_with_paper_numbers():
 def test_note_only_for_ablations():
     spec = RunSpec('c/ent_usps-cnn_mnist2usps.py', 1)
     markdown = render_markdown(
-        summarize([spec], {spec: fake_run(spec, 90.0)}, {}), 'cmd', 'box')
+        summarize([spec], {spec: fake_run(spec, 90.0)}, {}), 'cmd')
     assert TABLE8_NOTE not in markdown

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dfa_lab.benchmark import (ACCURACY_KEY, ConfigName, PaperAccuracy,
-                               RunResult, RunSpec, format_mean_std,
+                               RunResult, RunSpec, describe_machine,
+                               format_mean_std,
                                load_finished, load_validation_records,
                                paper_accuracy, parse_config_name, plan_runs,
                                render_markdown, run_benchmark, summarize,
@@ -121,7 +122,8 @@ def test_method_rank_puts_known_methods_first():
     assert sorted(methods, key=method_rank) == expected
 
 
-def fake_result(spec, accuracies, max_iters=1000, minutes=1.0, resumed=False):
+def fake_result(spec, accuracies, max_iters=1000, minutes=1.0, resumed=False,
+                machine='cpu box'):
     """A result validated every ``max_iters / len(accuracies)`` iterations,
     or at the given ``{iteration: accuracy}``."""
     if not isinstance(accuracies, dict):
@@ -130,7 +132,8 @@ def fake_result(spec, accuracies, max_iters=1000, minutes=1.0, resumed=False):
     validations = [(step, {ACCURACY_KEY: accuracy})
                    for step, accuracy in accuracies.items()]
     return RunResult(spec.config, spec.seed, list(spec.cfg_options), max_iters,
-                     minutes, resumed, validations, validations[-1][1])
+                     minutes, resumed, validations, validations[-1][1],
+                     machine)
 
 
 EXPECTED_TABLE = '''\
@@ -149,7 +152,7 @@ Minutes of a resumed run count only the process that finished it.
 
 Command: `python tools/benchmark.py a b`
 
-Machine: test machine
+Trained on: cpu box (3 runs); gpu box (1 run)
 
 ## syndigits2ucidigits
 
@@ -163,7 +166,7 @@ FAILED: c/ent_usps-cnn_syndigits2ucidigits.py seed 2 (exit code 1, see x/train.l
 
 Command: `python tools/benchmark.py a b`
 
-Machine: test machine
+Trained on: not recorded (1 run)
 '''  # noqa: E501
 
 
@@ -177,8 +180,9 @@ def fake_benchmark():
     dfa1, dfa2, ent1, ent2, src1, src2 = specs
     results = {
         dfa1: fake_result(dfa1, [95.0, 97.0], minutes=4.0),
-        dfa2: fake_result(dfa2, [96.0, 98.0], minutes=5.0, resumed=True),
-        ent1: fake_result(ent1, {250: 60.0, 500: 62.0}),
+        dfa2: fake_result(dfa2, [96.0, 98.0], minutes=5.0, resumed=True,
+                          machine='gpu box'),
+        ent1: fake_result(ent1, {250: 60.0, 500: 62.0}, machine=None),
         src1: fake_result(src1, [70.0, 76.0], minutes=2.0),
         src2: fake_result(src2, [78.0, 77.0], minutes=3.0),
     }
@@ -188,8 +192,7 @@ def fake_benchmark():
 
 def test_render_markdown():
     summaries = summarize(*fake_benchmark())
-    markdown = render_markdown(summaries, 'python tools/benchmark.py a b',
-                               'test machine')
+    markdown = render_markdown(summaries, 'python tools/benchmark.py a b')
     assert markdown == EXPECTED_TABLE.format(notes=NOTES)
     assert 'oracle' in NOTES and 'target test labels' in NOTES
 
@@ -197,7 +200,7 @@ def test_render_markdown():
 def test_write_report_writes_json_next_to_markdown(tmp_path):
     out = tmp_path / 'results' / 'digits.md'
     summaries = summarize(*fake_benchmark())
-    markdown = write_report(summaries, str(out), 'cmd', 'machine')
+    markdown = write_report(summaries, str(out), 'cmd')
     assert out.read_text() == markdown
     report = json.loads((tmp_path / 'results' / 'digits.json').read_text())
     assert report['command'] == 'cmd'
@@ -205,6 +208,7 @@ def test_write_report_writes_json_next_to_markdown(tmp_path):
     assert dfa_mcd['method'] == 'dfa-mcd'
     assert dfa_mcd['last_iter']['per_seed'] == [97.0, 98.0]
     assert dfa_mcd['paper'] == {'mean': 97.3, 'std': 0.1}
+    assert dfa_mcd['machines'] == ['cpu box', 'gpu box']
     assert source_only['oracle_best']['mean'] == 77.0
     failure = dict(seed=2, reason='exit code 1, see x/train.log')
     assert ent['failures'] == [failure]
@@ -337,6 +341,9 @@ def test_benchmark_end_to_end(tmp_path):
     assert {f'`label_free/{name}` pick (mean ± std)'
             for name in ('snd', 'im', 'neg_entropy')} <= set(by_column)
     assert f'Command: `python tools/benchmark.py {EMBEDDED}' in markdown
+    # Each result records the machine that trained it, so that a report
+    # rendered elsewhere (--report-only) still names it.
+    assert f'Trained on: {describe_machine()} (2 runs)' in markdown
     report = json.loads((tmp_path / 'digits.json').read_text())
     assert report['results'][0]['seeds'] == [1, 2]
 
@@ -345,6 +352,18 @@ def test_benchmark_end_to_end(tmp_path):
     assert second.stdout.count(': skipped') == 2
     assert 'started' not in second.stdout
     assert (tmp_path / 'digits.md').read_text() == markdown
+
+
+def test_result_without_machine_loads_as_not_recorded(tmp_path):
+    spec = RunSpec('c/ent_usps-cnn_mnist2usps.py', 1, (), str(tmp_path))
+    fields = fake_result(spec, [50.0]).__dict__
+    del fields['machine']
+    os.makedirs(spec.run_dir)
+    Path(spec.result_file).write_text(json.dumps(fields))
+    result = load_finished(spec)
+    assert result.machine is None
+    markdown = render_markdown(summarize([spec], {spec: result}, {}), 'cmd')
+    assert 'Trained on: not recorded (1 run)' in markdown
 
 
 def test_load_validation_records_keeps_label_free_criteria(tmp_path):
@@ -421,7 +440,7 @@ def test_report_adds_the_accuracy_each_label_free_criterion_picks():
         }),
     }
     summaries = summarize(specs, results, {})
-    lines = render_markdown(summaries, 'cmd', 'machine').splitlines()
+    lines = render_markdown(summaries, 'cmd').splitlines()
     header = lines.index('## mnist2usps') + 2
     assert lines[header:header + 4] == [
         '| method | last iter (mean ± std) | oracle best (mean ± std) | '
@@ -473,7 +492,7 @@ def test_report_adds_the_accuracy_source_validation_picks(tmp_path):
     result = RunResult(spec.config, 1, [], 30, 1.0, False, records,
                        records[-1][1])
     summaries = summarize([spec], {spec: result}, {})
-    lines = render_markdown(summaries, 'cmd', 'machine').splitlines()
+    lines = render_markdown(summaries, 'cmd').splitlines()
     header = lines.index('## mnist2usps') + 2
     assert lines[header] == (
         '| method | last iter (mean ± std) | oracle best (mean ± std) | '
