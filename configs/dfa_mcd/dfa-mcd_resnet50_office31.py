@@ -1,6 +1,6 @@
-_base_ = ['../mcd/mcd_resnet50_office31.py']
-# DFA-MCD (Algorithm 1); objects: alpha 0.1, beta 10 (PAPER_NOTES sec. 1).
-model = dict(
-    aligner=dict(
-        type='DFA', decoder=dict(type='ResNetDecoder'), alpha=0.1,
-        beta=10.0))
+_base_ = [
+    '../mcd/mcd_resnet50_office31.py',
+    '../_base_/aligners/dfa_objects.py'
+]
+# DFA-MCD (Algorithm 1).
+model = dict(aligner=_base_.dfa_aligner)

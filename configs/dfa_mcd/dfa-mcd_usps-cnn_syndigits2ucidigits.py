@@ -1,6 +1,5 @@
-_base_ = ['../mcd/mcd_usps-cnn_syndigits2ucidigits.py']
-# DFA on digits: alpha 0.01, beta 10 (PAPER_NOTES sec. 1).
-model = dict(
-    aligner=dict(
-        type='DFA', decoder=dict(type='DigitDecoder'), alpha=0.01,
-        beta=10.0))
+_base_ = [
+    '../mcd/mcd_usps-cnn_syndigits2ucidigits.py',
+    '../_base_/aligners/dfa_digits.py'
+]
+model = dict(aligner=_base_.dfa_aligner)

@@ -1,6 +1,6 @@
-_base_ = ['../safn/safn_resnet50_visda2017.py']
-# DFA-SAFN (Algorithm 2); objects: alpha 0.1, beta 10 (PAPER_NOTES sec. 1).
-model = dict(
-    aligner=dict(
-        type='DFA', decoder=dict(type='ResNetDecoder'), alpha=0.1,
-        beta=10.0))
+_base_ = [
+    '../safn/safn_resnet50_visda2017.py',
+    '../_base_/aligners/dfa_objects.py'
+]
+# DFA-SAFN (Algorithm 2).
+model = dict(aligner=_base_.dfa_aligner)
