@@ -100,11 +100,6 @@ class LabelFreeMetric(BaseMetric):
 
     default_prefix = 'label_free'
 
-    def __init__(self,
-                 prefix: Optional[str] = None,
-                 collect_device: str = 'cpu'):
-        super().__init__(collect_device=collect_device, prefix=prefix)
-
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
             self.results.append(

@@ -1,5 +1,5 @@
 """Accuracy on the labelled target test set."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import torch
 from mmengine.evaluator import BaseMetric
@@ -41,11 +41,6 @@ class TargetAccuracy(BaseMetric):
     """
 
     default_prefix = 'target'
-
-    def __init__(self,
-                 prefix: Optional[str] = None,
-                 collect_device: str = 'cpu'):
-        super().__init__(collect_device=collect_device, prefix=prefix)
 
     def process(self, data_batch, data_samples: Sequence[dict]) -> None:
         for sample in data_samples:
