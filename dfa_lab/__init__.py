@@ -1,9 +1,8 @@
 """dfa_lab: unsupervised domain adaptation with Discriminative Feature
 Alignment, on mmengine."""
 from .version import __version__
-from .registry import register_all_modules
 from .utils.checkpoint import allow_checkpoint_globals
 
 allow_checkpoint_globals()
 
-__all__ = ['__version__', 'register_all_modules']
+__all__ = ['__version__']

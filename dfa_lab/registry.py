@@ -6,7 +6,9 @@ components and mmengine's own (optimizers, loops, hooks, ...). ``locations``
 makes each registry import the modules that fill it the first time it is used.
 
 A type name that is found nowhere raises :class:`UnregisteredTypeError`, which
-names the registry and the closest registered names.
+names the registry and the closest registered names. Scripts that build
+components outside a Runner call
+:func:`dfa_lab.utils.register_all_modules` first.
 """
 import difflib
 
@@ -45,7 +47,7 @@ __all__ = [
     'OPTIM_WRAPPER_CONSTRUCTORS', 'PARAM_SCHEDULERS', 'RUNNERS',
     'RUNNER_CONSTRUCTORS', 'STRATEGIES', 'TASK_UTILS', 'TRANSFORMS',
     'VISBACKENDS', 'VISUALIZERS', 'WEIGHT_INITIALIZERS', 'Registry',
-    'UnregisteredTypeError', 'register_all_modules'
+    'UnregisteredTypeError'
 ]
 
 
@@ -157,21 +159,3 @@ FUNCTIONS = Registry(
     'function', parent=MMENGINE_FUNCTIONS, scope='dfa_lab',
     locations=['dfa_lab.datasets'])
 
-
-def register_all_modules(init_default_scope: bool = True) -> None:
-    """Import every dfa_lab module that registers something.
-
-    Args:
-        init_default_scope: Also make ``dfa_lab`` the current default scope,
-            so registries built outside a Runner resolve dfa_lab's names.
-    """
-    import dfa_lab.datasets  # noqa: F401
-    import dfa_lab.engine  # noqa: F401
-    import dfa_lab.evaluation  # noqa: F401
-    import dfa_lab.models  # noqa: F401
-
-    if init_default_scope:
-        from mmengine.registry import DefaultScope
-        if DefaultScope.get_current_instance() is None \
-                or not DefaultScope.check_instance_created('dfa_lab'):
-            DefaultScope.get_instance('dfa_lab', scope_name='dfa_lab')

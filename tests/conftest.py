@@ -12,8 +12,8 @@ def pytest_configure(config):
     # Two cores: several intra-op threads per process only add contention.
     torch.set_num_threads(1)
     os.environ.setdefault('OMP_NUM_THREADS', '1')
-    import dfa_lab
-    dfa_lab.register_all_modules()
+    from dfa_lab.utils import register_all_modules
+    register_all_modules()
 
 
 @pytest.fixture

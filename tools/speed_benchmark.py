@@ -20,7 +20,7 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 
-from dfa_lab import register_all_modules
+from dfa_lab.utils import register_all_modules
 from dfa_lab.benchmark import describe_machine
 from dfa_lab.benchmark.speed import (LOSS_RTOL, check_same_computation,
                                      measure_speed, render_speed_markdown)

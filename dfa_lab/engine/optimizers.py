@@ -8,7 +8,7 @@ from mmengine.optim import (DefaultOptimWrapperConstructor, OptimWrapper,
                             OptimWrapperDict)
 from torch import nn
 
-from dfa_lab.models.adapters import unwrap
+from dfa_lab.utils import unwrap
 from dfa_lab.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
 
 

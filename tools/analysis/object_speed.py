@@ -71,7 +71,7 @@ def time_config(args: argparse.Namespace) -> Dict:
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
 
-    from dfa_lab import register_all_modules
+    from dfa_lab.utils import register_all_modules
     from dfa_lab.registry import MODELS
 
     register_all_modules()

@@ -1,5 +1,4 @@
-# DFA on the digit networks: the tied DigitDecoder, alpha 0.01, beta 10
+# DFA on the digit networks: the backbone's tied decoder, alpha 0.01, beta 10
 # (PAPER_NOTES sec. 1). A leaf config sets model.aligner to it:
 #   model = dict(aligner=_base_.dfa_aligner)
-dfa_aligner = dict(
-    type='DFA', decoder=dict(type='DigitDecoder'), alpha=0.01, beta=10.0)
+dfa_aligner = dict(type='DFA', alpha=0.01, beta=10.0)

@@ -3,7 +3,6 @@ model = dict(
     backbone=dict(type='DigitCNN', arch='gtsrb'),
     classifier=dict(
         type='MLPHead',
-        in_channels=256 * 5 * 5,
         hidden_channels=(512, ),
         num_classes=43),
     data_preprocessor=dict(type='BaseDataPreprocessor'))

@@ -8,7 +8,6 @@ model = dict(
         type='TimmResNet', model_name='resnet50.tv_in1k', pretrained=True),
     classifier=dict(
         type='SAFNHead',
-        in_channels=2048,
         embed_channels=1000,
         dropout=0.5,
         rescale_dropout=True),

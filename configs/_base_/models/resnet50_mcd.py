@@ -7,7 +7,6 @@ model = dict(
         type='TimmResNet', model_name='resnet50.tv_in1k', pretrained=True),
     classifier=dict(
         type='MLPHead',
-        in_channels=2048,
         hidden_channels=(1000, 1000),
         input_dropout=0.5,
         hidden_dropout=(0.5, 0.0)),

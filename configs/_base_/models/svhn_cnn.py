@@ -3,7 +3,6 @@ model = dict(
     backbone=dict(type='DigitCNN', arch='svhn'),
     classifier=dict(
         type='MLPHead',
-        in_channels=128 * 8 * 8,
         hidden_channels=(3072, 2048),
         num_classes=10,
         hidden_dropout=(0.5, 0.0)),

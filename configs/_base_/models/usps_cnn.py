@@ -4,7 +4,6 @@ model = dict(
     backbone=dict(type='DigitCNN', arch='usps'),
     classifier=dict(
         type='MLPHead',
-        in_channels=48 * 4 * 4,
         hidden_channels=(100, 100),
         num_classes=10,
         input_dropout=0.5,

@@ -3,7 +3,7 @@ import math
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
-from mmengine.model import BaseModel, is_model_wrapper
+from mmengine.model import BaseModel
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from torch import Tensor, nn
 
@@ -20,11 +20,6 @@ class ClassifierSet(nn.ModuleDict):
 
     def forward(self, features: Tensor) -> Dict[str, Tensor]:
         return {name: head(features) for name, head in self.items()}
-
-
-def unwrap(module: nn.Module) -> nn.Module:
-    """The module inside a distributed wrapper, or the module itself."""
-    return module.module if is_model_wrapper(module) else module
 
 
 class BaseAdapter(BaseModel):
@@ -46,7 +41,8 @@ class BaseAdapter(BaseModel):
             an :class:`~dfa_lab.structures.EncoderOutput`.
         classifier: Config of one classifier head ``F``; adapters with
             several heads (MCD) build one per name in
-            :attr:`classifier_names`.
+            :attr:`classifier_names`. Its ``in_channels`` defaults to the
+            backbone's ``latent_dim``.
         aligner: Config of the latent aligner, or ``None``. It is built with
             the backbone as ``backbone=`` argument, so that a weight-tied
             decoder can reuse the backbone's weights.
@@ -69,7 +65,9 @@ class BaseAdapter(BaseModel):
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
         self.classifiers = ClassifierSet(
-            {name: MODELS.build(classifier)
+            {name: MODELS.build(
+                classifier,
+                default_args=dict(in_channels=self.backbone.latent_dim))
              for name in self.classifier_names})
         self.aligner = None if aligner is None else MODELS.build(
             aligner, default_args=dict(backbone=self.backbone))

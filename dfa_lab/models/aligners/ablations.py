@@ -28,7 +28,7 @@ from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
 from ..losses import (DistributionAlignmentLoss, LatentKLLoss, PriorKLLoss,
                       ReconstructionLoss)
-from .base import BaseAligner
+from .base import BaseAligner, build_decoder
 
 
 @MODELS.register_module()
@@ -169,19 +169,18 @@ class DALDir(CrossDomainAligner):
 
     Args:
         backbone: The adapter's backbone (passed by the adapter).
-        decoder: Config of the decoder, built on ``backbone``.
+        decoder: Options of the decoder that mirrors ``backbone``.
         beta: Weight of ``L_daldir``.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self,
                  backbone: nn.Module,
-                 decoder: dict = dict(type='DigitDecoder'),
+                 decoder: Optional[dict] = None,
                  beta: float = 10.0,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
-        self.decoder = MODELS.build(
-            decoder, default_args=dict(encoder=backbone))
+        self.decoder = build_decoder(backbone, decoder)
         self.loss_daldir = DistributionAlignmentLoss(loss_weight=beta)
 
     def cross_domain_losses(self, source: EncoderOutput,
@@ -224,8 +223,8 @@ class KLLDir(CrossDomainAligner):
         beta: Weight of ``L_klldir``.
         recon_weight: Weight of ``L_recon``, or None for no reconstruction
             (and no decoder).
-        decoder: Config of the decoder, built on ``backbone`` when
-            ``recon_weight`` is given.
+        decoder: Options of the decoder that mirrors ``backbone``, built
+            when ``recon_weight`` is given.
         init_cfg: mmengine initialisation config.
     """
 
@@ -233,14 +232,13 @@ class KLLDir(CrossDomainAligner):
                  backbone: Optional[nn.Module] = None,
                  beta: float = 10.0,
                  recon_weight: Optional[float] = None,
-                 decoder: dict = dict(type='DigitDecoder'),
+                 decoder: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
         self.loss_klldir = LatentKLLoss(loss_weight=beta)
         self.reconstructs = recon_weight is not None
         if self.reconstructs:
-            self.decoder = MODELS.build(
-                decoder, default_args=dict(encoder=backbone))
+            self.decoder = build_decoder(backbone, decoder)
             self.loss_recon = ReconstructionLoss(loss_weight=recon_weight)
 
     def reconstruction_losses(self, encoded: EncoderOutput,

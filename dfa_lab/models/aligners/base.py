@@ -4,7 +4,29 @@ from typing import Dict, Optional
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
+from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
+
+
+def build_decoder(backbone: nn.Module, decoder: Optional[dict] = None
+                  ) -> nn.Module:
+    """Build the decoder that mirrors ``backbone``.
+
+    Args:
+        backbone: The encoder. Its ``decoder_type`` names the decoder that
+            mirrors it.
+        decoder: Options of the decoder (``tied``, ``bn_affine``, ...), and
+            a ``type`` only to use another decoder than the backbone's own.
+    """
+    cfg = dict(decoder or {})
+    if 'type' not in cfg:
+        if not hasattr(backbone, 'decoder_type'):
+            raise TypeError(
+                f'{type(backbone).__name__} names no decoder (no '
+                '`decoder_type` attribute): give the aligner '
+                "decoder=dict(type=...).")
+        cfg['type'] = backbone.decoder_type
+    return MODELS.build(cfg, default_args=dict(encoder=backbone))
 
 
 class BaseAligner(BaseModule):

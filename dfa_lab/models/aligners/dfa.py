@@ -7,7 +7,7 @@ from torch import Tensor, nn
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
 from ..losses import DistributionAlignmentLoss, PriorKLLoss
-from .base import BaseAligner
+from .base import BaseAligner, build_decoder
 
 
 @MODELS.register_module()
@@ -29,8 +29,8 @@ class DFA(BaseAligner):
 
     Args:
         backbone: The adapter's backbone (passed by the adapter).
-        decoder: Config of the decoder, built on ``backbone``;
-            ``tied=False`` gives the untied ablation.
+        decoder: Options of the decoder that mirrors ``backbone`` (its
+            ``decoder_type``); ``tied=False`` gives the untied ablation.
         alpha: Weight of ``L_kld``.
         beta: Weight of ``L_dal``.
         kl_mode: ``'softmax'`` (the authors' code) or ``'gaussian'``; see
@@ -48,7 +48,7 @@ class DFA(BaseAligner):
 
     def __init__(self,
                  backbone: nn.Module,
-                 decoder: dict = dict(type='DigitDecoder'),
+                 decoder: Optional[dict] = None,
                  alpha: float = 0.01,
                  beta: float = 10.0,
                  kl_mode: str = 'softmax',
@@ -56,7 +56,7 @@ class DFA(BaseAligner):
                  dal_from_previous_iteration: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
-        self.decoder = MODELS.build(decoder, default_args=dict(encoder=backbone))
+        self.decoder = build_decoder(backbone, decoder)
         self.loss_kld = PriorKLLoss(
             mode=kl_mode, prior_std=prior_std, loss_weight=alpha)
         self.loss_dal = DistributionAlignmentLoss(loss_weight=beta)

@@ -62,6 +62,10 @@ class DigitCNN(BaseModule):
         init_cfg: mmengine initialisation config.
     """
 
+    #: The weight-tied decoder that mirrors this backbone; aligners with a
+    #: decoder build it unless their config names another type.
+    decoder_type = 'DigitDecoder'
+
     # Each stage: (out_channels, kernel_size, padding, pool or None).
     arch_settings = {
         'usps': dict(in_channels=1, input_size=28, stages=[

@@ -51,6 +51,9 @@ class TimmResNet(BaseModule):
         init_cfg: mmengine initialisation config.
     """
 
+    #: The weight-tied decoder that mirrors this backbone (appendix Table 9).
+    decoder_type = 'ResNetDecoder'
+
     def __init__(self,
                  model_name: str = 'resnet50.tv_in1k',
                  pretrained: bool = False,
