@@ -34,11 +34,14 @@ class EncoderOutput(NamedTuple):
         """The latent flattened to ``(B, -1)``, the classifiers' input."""
         return self.latent.flatten(1)
 
-    def check_decodable(self, latent: Tensor) -> None:
-        """Raise unless ``latent`` has this pass's latent shape, so that
-        this pass's pooling indices can unpool it."""
-        if latent.shape != self.latent.shape:
+    def check_decodable(self, latent: Tensor, branches: int = 1) -> None:
+        """Raise unless ``latent`` stacks ``branches`` latents of this
+        pass's shape along the batch, so that this pass's pooling indices
+        can unpool each of them."""
+        expected = (self.latent.shape[0] * branches, *self.latent.shape[1:])
+        if tuple(latent.shape) != expected:
+            stacked = f' ({branches} stacked latents)' if branches > 1 else ''
             raise ValueError(
                 f'Cannot decode a latent of shape {tuple(latent.shape)} with '
                 'the pooling indices of an encoder pass of shape '
-                f'{tuple(self.latent.shape)}.')
+                f'{tuple(self.latent.shape)}: expected {expected}{stacked}.')

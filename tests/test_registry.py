@@ -20,7 +20,8 @@ def model_configs():
     resnet = registry.MODELS.build(RESNET)
     return {
         'DigitCNN': (dict(type='DigitCNN', arch='svhn'), {}),
-        'DigitDecoder': (dict(type='DigitDecoder', tied=False),
+        'DigitDecoder': (dict(type='DigitDecoder', tied=False,
+                              residual_block=True),
                          dict(encoder=backbone)),
         'MLPHead': (HEAD, {}),
         'CrossEntropyLoss': (dict(type='CrossEntropyLoss'), {}),
@@ -30,6 +31,9 @@ def model_configs():
         'PriorKLLoss': (dict(type='PriorKLLoss', mode='gaussian'), {}),
         'DistributionAlignmentLoss': (dict(type='DistributionAlignmentLoss'),
                                       {}),
+        'EnergyDistanceLoss': (dict(type='EnergyDistanceLoss', metric='l1'),
+                               {}),
+        'SlicedWassersteinLoss': (dict(type='SlicedWassersteinLoss'), {}),
         'DFA': (dict(type='DFA', kl_mode='gaussian'), dict(backbone=backbone)),
         'PriorKLAligner': (dict(type='PriorKLAligner', beta=10.0),
                            dict(backbone=backbone)),
@@ -128,8 +132,12 @@ def test_engine_and_evaluation_components_build():
     assert wrapper.dtype == torch.bfloat16
     assert set(registry.OPTIM_WRAPPERS.module_dict) == {
         'AutocastOptimWrapper'}
-    assert set(registry.HOOKS.module_dict) == {'RandomStateHook'}
-    registry.HOOKS.build(dict(type='RandomStateHook'))
+    hooks = dict(
+        RandomStateHook=dict(type='RandomStateHook'),
+        DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2))
+    assert set(registry.HOOKS.module_dict) == set(hooks)
+    for name, cfg in hooks.items():
+        assert type(registry.HOOKS.build(cfg)).__name__ == name
     prefixes = {
         'TargetAccuracy': 'target',
         'SourceValidationAccuracy': 'source_val',

@@ -11,8 +11,12 @@ default_hooks = dict(
         max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# Resumed runs draw the same random numbers as uninterrupted ones.
-custom_hooks = [dict(type='RandomStateHook')]
+# Resumed runs draw the same random numbers as uninterrupted ones; DFA runs
+# warn when their decoder collapses (a no-op for runs without a decoder).
+custom_hooks = [
+    dict(type='RandomStateHook'),
+    dict(type='DecoderCollapseHook'),
+]
 log_processor = dict(by_epoch=False, window_size=50)
 
 env_cfg = dict(

@@ -84,10 +84,11 @@ class PlainMCDLoop:
     def _aligner_terms(self, loss: Tensor, encoded: EncoderOutput,
                        domain: str) -> Tensor:
         # Added one by one, as mmengine's parse_losses sums, so that both
-        # variants round alike.
+        # variants round alike; logged diagnostics are not losses.
         if self.aligner is not None:
-            for value in self.aligner(encoded, domain).values():
-                loss = loss + value
+            for key, value in self.aligner(encoded, domain).items():
+                if 'loss' in key:
+                    loss = loss + value
         return loss
 
     def _source_loss(self, source: EncoderOutput, labels: Tensor) -> Tensor:

@@ -60,3 +60,81 @@ def test_classifier_discrepancy_value_and_gradient():
     assert torch.allclose(a.grad[0], jac @ sign, atol=1e-6)
     assert torch.allclose(a.grad.sum(), torch.tensor(0.0), atol=1e-7)
     assert b.grad.abs().sum() > 0
+
+
+def test_energy_distance_value_and_gradient():
+    a = torch.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
+    b = torch.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]],
+                     requires_grad=True)
+    loss = MODELS.build(dict(type='EnergyDistanceLoss', loss_weight=2.0))(
+        a, b)
+
+    def dist(u, v):
+        return math.dist(u.tolist(), v.tolist())
+
+    # Means over every pair (a sample with itself included), Euclidean
+    # distances divided by sqrt(2) elements.
+    cross = sum(dist(x, y) for x in a for y in b) / 6
+    within_a = sum(dist(x, y) for x in a for y in a) / 4
+    within_b = sum(dist(x, y) for x in b for y in b) / 9
+    value = (cross - within_a / 2 - within_b / 2) / math.sqrt(2)
+    assert loss.item() == pytest.approx(2.0 * value, rel=1e-5)
+    loss.backward()
+
+    def unit(v):
+        n = v.norm()
+        return v / n if n > 0 else torch.zeros_like(v)
+
+    # d/da_i: the cross term over b, minus the within-a term, in which a_i
+    # appears in the pairs (i, k) and (k, i).
+    x, y = a.detach(), b.detach()
+    for i in range(2):
+        expected = 2.0 / math.sqrt(2) * (
+            sum(unit(x[i] - y[j]) for j in range(3)) / 6 -
+            sum(unit(x[i] - x[k]) for k in range(2)) / 4)
+        assert torch.allclose(a.grad[i], expected, atol=1e-5)
+
+
+def test_energy_distance_is_zero_only_for_equal_distributions():
+    torch.manual_seed(0)
+    a = torch.randn(16, 10)
+    energy = MODELS.build(dict(type='EnergyDistanceLoss'))
+    assert energy(a, a[torch.randperm(16)]).abs() < 1e-6
+    assert energy(a, a + 0.5) > 0.05
+    # Unlike the unpaired L1, one constant image for both batches is not
+    # a minimum when the batches' distributions differ.
+    constant = torch.zeros(16, 10)
+    assert energy(a, constant) > energy(a, a[torch.randperm(16)])
+    l1 = MODELS.build(dict(type='EnergyDistanceLoss', metric='l1'))
+    value = sum(
+        (a[:, None, d] - (a[None, :, d] + 0.5)).abs().mean() -
+        (a[:, None, d] - a[None, :, d]).abs().mean() / 2 -
+        ((a[:, None, d] + 0.5) - (a[None, :, d] + 0.5)).abs().mean() / 2
+        for d in range(10)) / 10
+    assert torch.allclose(l1(a, a + 0.5), value, atol=1e-6)
+    with pytest.raises(ValueError, match='metric'):
+        MODELS.build(dict(type='EnergyDistanceLoss', metric='cosine'))
+
+
+def test_sliced_wasserstein_value_and_invariance():
+    torch.manual_seed(0)
+    a = torch.randn(8, 6, requires_grad=True)
+    b = torch.randn(8, 6)
+    swd = MODELS.build(dict(type='SlicedWassersteinLoss',
+                            num_projections=5, loss_weight=2.0))
+    torch.manual_seed(3)
+    loss = swd(a, b)
+    torch.manual_seed(3)
+    directions = torch.randn(6, 5)
+    directions = directions / directions.norm(dim=0, keepdim=True)
+    pa = (a.detach() @ directions).sort(0).values
+    pb = (b @ directions).sort(0).values
+    assert loss.item() == pytest.approx(
+        2.0 * (pa - pb).abs().mean().item() / math.sqrt(6), rel=1e-5)
+    loss.backward()
+    assert a.grad.abs().sum() > 0
+    # Matching sorted projections ignores the order of the samples.
+    torch.manual_seed(3)
+    assert swd(a, a[torch.randperm(8)].detach()).abs() < 1e-6
+    with pytest.raises(ValueError, match='equally sized'):
+        swd(a, b[:4])

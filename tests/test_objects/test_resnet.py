@@ -1,4 +1,6 @@
 """TimmResNet and its weight-tied inverse, ResNetDecoder (Table 9)."""
+import copy
+
 import pytest
 import timm
 import torch
@@ -141,3 +143,23 @@ def test_checkpoint_loading(resnet, tmp_path):
     with pytest.raises(ValueError, match='not both'):
         MODELS.build(dict(type='TimmResNet', pretrained=True,
                           checkpoint=str(path)))
+
+
+def test_one_pass_decoding_equals_two_passes():
+    torch.manual_seed(0)
+    encoder = MODELS.build(dict(type='TimmResNet'))
+    decoder = decoder_of(encoder)
+    twin = copy.deepcopy(decoder)
+    encoded = encoder(torch.randn(2, 3, 64, 64))
+    latent = encoded.latent.detach().requires_grad_()
+    prior = torch.randn_like(latent)
+    one = decoder(torch.cat([latent, prior]), encoded, branches=2)
+    one.sum().backward()
+    grad_one = latent.grad.clone()
+    latent.grad = None
+    two = torch.cat([twin(latent, encoded), twin(prior, encoded)])
+    two.sum().backward()
+    assert torch.allclose(one, two, atol=1e-4)
+    assert torch.allclose(grad_one, latent.grad, atol=1e-4, rtol=1e-3)
+    for a, b in zip(decoder.parameters(), twin.parameters()):
+        assert torch.allclose(a.grad, b.grad, atol=1e-3, rtol=1e-3)

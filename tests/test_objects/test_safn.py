@@ -84,11 +84,12 @@ def test_safn_step_runs_one_encoder_pass_per_domain(method):
             'loss_feature_norm_target'}
     if method == 'dfa_safn':
         keys |= {'loss_kld', 'loss_dal'}
-    assert set(log) == keys
+    assert {k for k in log if 'loss' in k} == keys
     # kappa * delta_r^2, whatever the embeddings.
     assert log['loss_feature_norm_source'].item() == pytest.approx(0.05)
     assert log['loss'].item() == pytest.approx(
-        sum(v.item() for k, v in log.items() if k != 'loss'), rel=1e-5)
+        sum(v.item() for k, v in log.items() if k in keys - {'loss'}),
+        rel=1e-5)
     assert not torch.equal(head_before, model.classifiers['F'].fc.weight)
 
 

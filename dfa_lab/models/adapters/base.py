@@ -31,10 +31,12 @@ class BaseAdapter(BaseModel):
     classifier head on its output.
 
     Aligner hook points. An aligner (``aligner=dict(type='DFA', ...)``)
-    contributes one term wherever an adapter computes source losses and one
-    wherever the adapter updates the generator on target data; adapters call
-    :meth:`aligner_losses` there. With ``aligner=None`` the hooks return no
-    losses and the adapter is the plain host algorithm.
+    contributes one term wherever an adapter computes source losses
+    (:meth:`source_losses` adds it) and one wherever the adapter updates the
+    generator on target data, where the adapter calls :meth:`aligner_losses`
+    with the target pass and, if it has one, the source pass of the same
+    update. With ``aligner=None`` the hooks return no losses and the adapter
+    is the plain host algorithm.
 
     Args:
         backbone: Config of the feature extractor ``G``; its forward returns
@@ -53,6 +55,9 @@ class BaseAdapter(BaseModel):
 
     #: Names of the classifier heads this adapter trains.
     classifier_names: Tuple[str, ...] = ('F', )
+    #: Whether the target hook gets the source pass of the same update;
+    #: aligners whose target term needs it are refused when this is False.
+    target_hook_has_source_pass: bool = True
 
     def __init__(self,
                  backbone: dict,
@@ -71,6 +76,14 @@ class BaseAdapter(BaseModel):
              for name in self.classifier_names})
         self.aligner = None if aligner is None else MODELS.build(
             aligner, default_args=dict(backbone=self.backbone))
+        if self.aligner is not None and self.aligner.needs_source_pass \
+                and not self.target_hook_has_source_pass:
+            raise ValueError(
+                f'{type(self.aligner).__name__} compares the target pass '
+                'with the source pass of the same update, but '
+                f'{type(self).__name__} updates the generator on target data '
+                'alone; use it with a host that has both passes in one '
+                'update (SourceOnly, ENT, SAFN).')
         self.loss_cls = MODELS.build(loss_cls)
 
     # ----------------------------------------------------------- evaluation
@@ -144,18 +157,44 @@ class BaseAdapter(BaseModel):
         return samples
 
     # ------------------------------------------------------------- training
-    def aligner_losses(self, encoded: EncoderOutput,
-                       domain: str) -> Dict[str, Tensor]:
+    def aligner_losses(self,
+                       encoded: EncoderOutput,
+                       domain: str,
+                       source: Optional[EncoderOutput] = None
+                       ) -> Dict[str, Tensor]:
         """Aligner hook point: the aligner's losses for one encoder pass,
         or none without an aligner.
 
         Args:
             encoded: The backbone's output on a source or target batch.
             domain: ``'source'`` or ``'target'``.
+            source: At the target hook, the source pass of the same update
+                where the adapter has one.
         """
         if self.aligner is None:
             return {}
-        return self.aligner(encoded, domain)
+        return self.aligner(encoded, domain, source=source)
+
+    def source_losses(self,
+                      source: EncoderOutput,
+                      labels: Tensor,
+                      logits: Optional[Dict[str, Tensor]] = None
+                      ) -> Dict[str, Tensor]:
+        """The source objective every host shares: ``L_cls`` of every head
+        (eq. 16) and the aligner's source term (e.g. ``alpha L_kld``, eq.
+        17).
+
+        Args:
+            source: The backbone's pass over the source batch.
+            labels: The source labels.
+            logits: Every head's logits on ``source``, if the caller has
+                computed them already; otherwise computed here.
+        """
+        if logits is None:
+            logits = self.classifiers(source.flat)
+        losses = self.source_classification_losses(logits, labels)
+        losses.update(self.aligner_losses(source, 'source'))
+        return losses
 
     def source_classification_losses(
             self, logits: Dict[str, Tensor],

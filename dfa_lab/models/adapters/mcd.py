@@ -23,7 +23,9 @@ class MCD(BaseAdapter):
     3. Fix ``F1``, ``F2``; update ``G`` (and the aligner's own parameters,
        e.g. the decoder's BatchNorms) on ``L_adv(x_t)`` plus the aligner's
        target term (``beta L_dal``), ``num_k`` times. One encoder pass over
-       the target batch serves both the classifiers and the aligner.
+       the target batch serves both the classifiers and the aligner; no
+       source pass is made, so aligners whose target term needs one
+       (``DALDir``, ``KLLDir``) are refused when the model is built.
 
     The prediction is the ensemble ``F1 + F2`` (summed logits); evaluation
     also reports each classifier.
@@ -40,6 +42,8 @@ class MCD(BaseAdapter):
 
     classifier_names = ('F1', 'F2')
     optimizer_groups = ['generator', 'classifiers']
+    # Step 3 encodes the target batch alone.
+    target_hook_has_source_pass = False
 
     def __init__(self,
                  num_k: int = 4,
@@ -56,41 +60,54 @@ class MCD(BaseAdapter):
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """One iteration of Algorithm 1."""
         require_optim_wrapper_dict(optim_wrapper, self.optimizer_groups,
                                    type(self).__name__)
-        generator = optim_wrapper['generator']
-        classifiers = optim_wrapper['classifiers']
-        both = (generator, classifiers)
-        data = self.data_preprocessor(data, True)
-        x_s, y_s, x_t = self.unpack_uda_batch(data)
-        log_vars = {}
+        x_s, y_s, x_t = self.unpack_uda_batch(
+            self.data_preprocessor(data, True))
+        log_vars = self.train_on_source(x_s, y_s, optim_wrapper)
+        log_vars.update(
+            self.maximize_discrepancy(x_s, y_s, x_t, optim_wrapper))
+        log_vars.update(self.minimize_discrepancy(x_t, optim_wrapper))
+        return log_vars
 
-        # Step 1: G, F1, F2 on the source.
-        with generator.optim_context(self):
-            source = self.backbone(x_s)
-            losses = self.source_classification_losses(
-                self.classifiers(source.flat), y_s)
-            losses.update(self.aligner_losses(source, 'source'))
-            loss, step_log = self.parse_losses(losses)
+    def train_on_source(self, x_s: Tensor, y_s: Tensor,
+                        optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """Step 1: update ``G``, ``F1``, ``F2`` on the source objective."""
+        both = tuple(optim_wrapper.values())
+        with optim_wrapper['generator'].optim_context(self):
+            losses = self.source_losses(self.backbone(x_s), y_s)
+            loss, log_vars = self.parse_losses(losses)
         self.step_optimizers(loss, step=both, zero=both)
-        log_vars.update(_prefixed('step1', step_log))
+        return _prefixed('step1', log_vars)
 
-        # Step 2: G fixed, so its passes need no graph.
+    def maximize_discrepancy(self, x_s: Tensor, y_s: Tensor, x_t: Tensor,
+                             optim_wrapper: OptimWrapperDict
+                             ) -> Dict[str, Tensor]:
+        """Step 2: with ``G`` fixed, update ``F1``, ``F2`` to stay accurate
+        on the source while disagreeing on the target."""
+        classifiers = optim_wrapper['classifiers']
         with classifiers.optim_context(self):
+            # G is fixed, so its passes need no graph.
             with torch.no_grad():
                 source = self.backbone(x_s)
                 target = self.backbone(x_t)
-            losses = self.source_classification_losses(
-                self.classifiers(source.flat), y_s)
-            losses.update(self.aligner_losses(source, 'source'))
+            losses = self.source_losses(source, y_s)
             target_logits = self.classifiers(target.flat)
             losses['loss_neg_dis'] = -self.loss_dis(target_logits['F1'],
                                                     target_logits['F2'])
-            loss, step_log = self.parse_losses(losses)
-        self.step_optimizers(loss, step=(classifiers, ), zero=both)
-        log_vars.update(_prefixed('step2', step_log))
+            loss, log_vars = self.parse_losses(losses)
+        self.step_optimizers(
+            loss, step=(classifiers, ), zero=tuple(optim_wrapper.values()))
+        return _prefixed('step2', log_vars)
 
-        # Step 3: F1, F2 fixed; num_k generator updates on the target.
+    def minimize_discrepancy(self, x_t: Tensor,
+                             optim_wrapper: OptimWrapperDict
+                             ) -> Dict[str, Tensor]:
+        """Step 3: with ``F1``, ``F2`` fixed, update ``G`` (and the
+        aligner) ``num_k`` times on the target discrepancy plus the
+        aligner's target term. Logs the mean over the ``num_k`` updates."""
+        generator = optim_wrapper['generator']
         step_logs = []
         for _ in range(self.num_k):
             with generator.optim_context(self):
@@ -101,15 +118,14 @@ class MCD(BaseAdapter):
                     self.loss_dis(target_logits['F1'], target_logits['F2'])
                 }
                 losses.update(self.aligner_losses(target, 'target'))
-                loss, step_log = self.parse_losses(losses)
-            self.step_optimizers(loss, step=(generator, ), zero=both)
-            step_logs.append(step_log)
-        log_vars.update(
-            _prefixed('step3', {
-                key: sum(log[key] for log in step_logs) / self.num_k
-                for key in step_logs[0]
-            }))
-        return log_vars
+                loss, log_vars = self.parse_losses(losses)
+            self.step_optimizers(
+                loss, step=(generator, ), zero=tuple(optim_wrapper.values()))
+            step_logs.append(log_vars)
+        return _prefixed('step3', {
+            key: sum(log[key] for log in step_logs) / self.num_k
+            for key in step_logs[0]
+        })
 
 
 def _prefixed(prefix: str, log_vars: Dict[str, Tensor]) -> Dict[str, Tensor]:

@@ -1,11 +1,12 @@
 """Stepwise Adaptive Feature Norm (SAFN; Xu et al., ICCV 2019) as DFA's
 host."""
 import inspect
-from typing import Dict, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 from torch import Tensor
 
 from dfa_lab.registry import MODELS
+from dfa_lab.structures import EncoderOutput
 from .base import ClassifierSet
 from .source_only import ENT
 
@@ -83,19 +84,22 @@ class SAFN(ENT):
         (embedding_and_logits, ) = outputs.values()
         return embedding_and_logits
 
-    def source_losses(self, x_s: Tensor, y_s: Tensor) -> Dict[str, Tensor]:
+    def source_losses(self,
+                      source: EncoderOutput,
+                      labels: Tensor,
+                      logits: Optional[Dict[str, Tensor]] = None
+                      ) -> Dict[str, Tensor]:
         """``L_cls``, ``kappa L_d`` of the source embeddings and the
         aligner's source term (hook point)."""
-        source = self.backbone(x_s)
-        embedding, logits = self.embed_and_classify(source.flat)
-        losses = {
-            'loss_cls': self.loss_cls(logits, y_s),
-            'loss_feature_norm_source': self.loss_feature_norm(embedding),
-        }
-        losses.update(self.aligner_losses(source, 'source'))
+        embedding, head_logits = self.embed_and_classify(source.flat)
+        losses = super().source_losses(
+            source, labels, {self.classifier_names[0]: head_logits})
+        losses['loss_feature_norm_source'] = self.loss_feature_norm(embedding)
         return losses
 
-    def target_losses(self, x_t: Tensor) -> Dict[str, Tensor]:
+    def target_losses(self, x_t: Tensor,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
         """``L_ent``, ``kappa L_d`` of the target embeddings and the
         aligner's target term (hook point)."""
         target = self.backbone(x_t)
@@ -104,5 +108,5 @@ class SAFN(ENT):
             'loss_ent': self.loss_ent(logits),
             'loss_feature_norm_target': self.loss_feature_norm(embedding),
         }
-        losses.update(self.aligner_losses(target, 'target'))
+        losses.update(self.aligner_losses(target, 'target', source=source))
         return losses

@@ -5,6 +5,7 @@ from mmengine.optim import OptimWrapper
 from torch import Tensor
 
 from dfa_lab.registry import MODELS
+from dfa_lab.structures import EncoderOutput
 from .base import BaseAdapter
 
 
@@ -22,21 +23,16 @@ class SourceOnly(BaseAdapter):
         data = self.data_preprocessor(data, True)
         x_s, y_s, x_t = self.unpack_uda_batch(data)
         with optim_wrapper.optim_context(self):
-            losses = self.source_losses(x_s, y_s)
-            losses.update(self.target_losses(x_t))
+            source = self.backbone(x_s)
+            losses = self.source_losses(source, y_s)
+            losses.update(self.target_losses(x_t, source))
             loss, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(loss)
         return log_vars
 
-    def source_losses(self, x_s: Tensor, y_s: Tensor) -> Dict[str, Tensor]:
-        """``L_cls`` and the aligner's source term (hook point)."""
-        source = self.backbone(x_s)
-        losses = self.source_classification_losses(
-            self.classifiers(source.flat), y_s)
-        losses.update(self.aligner_losses(source, 'source'))
-        return losses
-
-    def target_losses(self, x_t: Tensor) -> Dict[str, Tensor]:
+    def target_losses(self, x_t: Tensor,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
         """Source-only training has no target objective."""
         return {}
 
@@ -45,13 +41,15 @@ class SourceOnly(BaseAdapter):
 class ENT(SourceOnly):
     """Entropy minimisation: ``L_cls + L_ent`` (eq. 19), and with the DFA
     aligner the full DFA-ENT objective of eq. 20,
-    ``L_cls + L_ent + alpha L_kld + beta L_dal``.
+    ``L_cls + L_ent + alpha L_kld + beta L_dal``, in one update per
+    iteration.
 
     One encoder pass per domain serves the classifier and the aligner.
 
     Args:
         loss_ent: Config of the target entropy loss (eq. 19); its
-            ``loss_weight`` is the entropy weight.
+            ``loss_weight`` is the entropy weight (the digit configs use the
+            authors' 0.1).
         **kwargs: See :class:`BaseAdapter`.
     """
 
@@ -61,12 +59,13 @@ class ENT(SourceOnly):
         super().__init__(**kwargs)
         self.loss_ent = MODELS.build(loss_ent)
 
-    def target_losses(self, x_t: Tensor) -> Dict[str, Tensor]:
+    def target_losses(self, x_t: Tensor,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
         """``L_ent`` on target predictions and the aligner's target term
-        (hook point)."""
+        (hook point), which also sees the update's source pass."""
         target = self.backbone(x_t)
-        logits = self.classifiers(target.flat)
-        (target_logits, ) = logits.values()
+        (target_logits, ) = self.classifiers(target.flat).values()
         losses = {'loss_ent': self.loss_ent(target_logits)}
-        losses.update(self.aligner_losses(target, 'target'))
+        losses.update(self.aligner_losses(target, 'target', source=source))
         return losses

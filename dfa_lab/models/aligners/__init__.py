@@ -1,8 +1,8 @@
-from .ablations import CrossDomainAligner, DALDir, KLLDir, PriorKLAligner
-from .base import BaseAligner
+from .ablations import DALDir, KLLDir, PriorKLAligner
+from .base import BaseAligner, build_decoder
 from .dfa import DFA
 
 __all__ = [
-    'BaseAligner', 'DFA', 'PriorKLAligner', 'CrossDomainAligner', 'DALDir',
+    'BaseAligner', 'build_decoder', 'DFA', 'PriorKLAligner', 'DALDir',
     'KLLDir'
 ]

@@ -20,7 +20,7 @@ Throughout, ``alpha`` weights the term at the source hook, ``beta`` the
 alignment term at the target hook (where DFA has ``beta * L_dal``), and
 ``recon_weight`` the reconstruction term.
 """
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional
 
 from torch import Tensor, nn
 
@@ -48,7 +48,8 @@ class PriorKLAligner(BaseAligner):
         alpha: Weight of the source KL.
         beta: Weight of the target KL, or None for no target term.
         kl_mode: ``'softmax'`` (the authors' code, as DFA's default) or
-            ``'gaussian'``; see :class:`~dfa_lab.models.losses.PriorKLLoss`.
+            ``'gaussian'`` or ``'gaussian_reverse'``; see
+            :class:`~dfa_lab.models.losses.PriorKLLoss`.
             Both terms use it.
         prior_std: Standard deviation of the prior ``N(0, prior_std^2 I)``.
         init_cfg: mmengine initialisation config.
@@ -70,90 +71,21 @@ class PriorKLAligner(BaseAligner):
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         return {'loss_kld': self.loss_kld(encoded.latent)}
 
-    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def target_losses(self,
+                      encoded: EncoderOutput,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
         if self.loss_kld_target is None:
             return {}
         return {'loss_kld_target': self.loss_kld_target(encoded.latent)}
 
 
-class CrossDomainAligner(BaseAligner):
-    """Base of the aligners whose target term compares the target pass with
-    the source pass of the same training step (``L_daldir``,
-    ``L_klldir``).
-
-    Adapters hand the aligner one domain's encoding per call. So the source
-    hook keeps the source :class:`EncoderOutput`, autograd graph included,
-    and the target hook takes it out again (the cache is empty afterwards)
-    and passes both to :meth:`cross_domain_losses`.
-
-    This fits hosts that call the source hook once before each target hook
-    of the same step, as ``ENT`` does. A target hook with no source pass
-    waiting raises, and so does a pairing of a source pass made without
-    autograd with a target pass made with it: ``MCD`` does both (its step-3
-    generator updates come ``num_k`` times after a source pass made under
-    ``torch.no_grad``), and silently comparing with a stale, graph-less
-    source batch would change the method.
-
-    Subclasses implement :meth:`cross_domain_losses` and may add source
-    losses of their own in :meth:`source_domain_losses`.
-    """
-
-    def __init__(self,
-                 backbone: Optional[nn.Module] = None,
-                 init_cfg: Optional[dict] = None):
-        super().__init__(backbone=backbone, init_cfg=init_cfg)
-        self._source: Optional[EncoderOutput] = None
-
-    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
-        # A newer source pass replaces one that no target hook consumed.
-        self._source = encoded
-        return self.source_domain_losses(encoded)
-
-    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
-        return self.cross_domain_losses(self.take_source(encoded), encoded)
-
-    def take_source(self, target: EncoderOutput) -> EncoderOutput:
-        """The cached source pass, removed from the cache.
-
-        Raises:
-            RuntimeError: No source pass is cached, or it and ``target``
-                disagree on whether they carry an autograd graph.
-        """
-        source, self._source = self._source, None
-        name = type(self).__name__
-        if source is None:
-            raise RuntimeError(
-                f"{name}'s target term needs the source pass of the same "
-                "training step: call aligner(encoded, 'source') once before "
-                "each aligner(encoded, 'target'), as ENT does. Hosts that "
-                'run several target hooks per source hook (MCD) are not '
-                'supported.')
-        if source.latent.requires_grad != target.latent.requires_grad:
-            raise RuntimeError(
-                f'{name} got a source pass '
-                f"{'with' if source.latent.requires_grad else 'without'} an "
-                'autograd graph and a target pass '
-                f"{'with' if target.latent.requires_grad else 'without'} "
-                'one: both must come from the same training step.')
-        return source
-
-    def source_domain_losses(self,
-                             encoded: EncoderOutput) -> Dict[str, Tensor]:
-        """Losses of the source pass alone; none by default."""
-        return {}
-
-    def cross_domain_losses(self, source: EncoderOutput,
-                            target: EncoderOutput) -> Dict[str, Tensor]:
-        """The target term, from the source and target passes of a step."""
-        raise NotImplementedError
-
-
 @MODELS.register_module()
-class DALDir(CrossDomainAligner):
+class DALDir(BaseAligner):
     """``L_daldir`` (Table 8): the DAL with the decoded source in place of
     the decoded prior sample, and no prior at all.
 
-    - Source term: none; the source pass is cached for the target hook.
+    - Source term: none.
     - Target term: ``beta * mean |D(G(x_t)) - D(G(x_s))|``, the unpaired
       L1 of eq. 18 (:class:`~dfa_lab.models.losses.DistributionAlignmentLoss`)
       between decoded target and decoded source latents of the same step.
@@ -162,10 +94,11 @@ class DALDir(CrossDomainAligner):
     ``D(G(x_s))`` with the source pass's, ``D(G(x_t))`` with the target
     pass's, so each is the weight-tied mirror of the pass that produced it
     (DFA instead decodes the prior sample, which has no pass of its own,
-    with the target's). Like DFA, the two branches go through the decoder in
-    separate calls, so its BatchNorms normalise each domain with that
-    domain's batch statistics. The gradient reaches the encoder through
-    both branches and the tied weights.
+    with the target's). The two branches go through the decoder in separate
+    calls, since their pooling indices differ, so its BatchNorms normalise
+    each domain with that domain's batch statistics, as DFA's two branches
+    are. The gradient reaches the encoder through both branches and the
+    tied weights.
 
     Args:
         backbone: The adapter's backbone (passed by the adapter).
@@ -173,6 +106,8 @@ class DALDir(CrossDomainAligner):
         beta: Weight of ``L_daldir``.
         init_cfg: mmengine initialisation config.
     """
+
+    needs_source_pass = True
 
     def __init__(self,
                  backbone: nn.Module,
@@ -183,30 +118,35 @@ class DALDir(CrossDomainAligner):
         self.decoder = build_decoder(backbone, decoder)
         self.loss_daldir = DistributionAlignmentLoss(loss_weight=beta)
 
-    def cross_domain_losses(self, source: EncoderOutput,
-                            target: EncoderOutput) -> Dict[str, Tensor]:
-        if source.latent.shape != target.latent.shape:
+    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+        return {}
+
+    def target_losses(self,
+                      encoded: EncoderOutput,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
+        if source.latent.shape != encoded.latent.shape:
             # The L1 compares the decoded batches sample by sample (by
             # index, with no pairing meant), which needs equal batches.
             raise ValueError(
                 'L_daldir compares equally sized source and target batches, '
                 f'got latents {tuple(source.latent.shape)} and '
-                f'{tuple(target.latent.shape)}.')
+                f'{tuple(encoded.latent.shape)}.')
         decoded_source = self.decoder(source.latent, source)
-        decoded_target = self.decoder(target.latent, target)
+        decoded_target = self.decoder(encoded.latent, encoded)
         return {
             'loss_daldir': self.loss_daldir(decoded_target, decoded_source)
         }
 
 
 @MODELS.register_module()
-class KLLDir(CrossDomainAligner):
+class KLLDir(BaseAligner):
     """``L_klldir`` (Table 8), optionally with ``L_recon``: align the target
     latent distribution with the source one directly, with no prior.
 
     - Target term: ``beta * L_klldir``, the closed-form ``KL(N_t || N_s)``
       between diagonal Gaussians fitted to the target batch and to the
-      cached source batch of the same step
+      source batch of the same update
       (:func:`~dfa_lab.models.losses.gaussian_latent_kl`); the gradient
       reaches the encoder through both batches.
     - With ``recon_weight`` (Table 8's "``L_klldir + L_recon``"): a paired
@@ -227,6 +167,8 @@ class KLLDir(CrossDomainAligner):
             when ``recon_weight`` is given.
         init_cfg: mmengine initialisation config.
     """
+
+    needs_source_pass = True
 
     def __init__(self,
                  backbone: Optional[nn.Module] = None,
@@ -257,14 +199,15 @@ class KLLDir(CrossDomainAligner):
             self.loss_recon(decoded, encoded.inputs)
         }
 
-    def source_domain_losses(self,
-                             encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         return self.reconstruction_losses(encoded, 'source')
 
-    def cross_domain_losses(self, source: EncoderOutput,
-                            target: EncoderOutput) -> Dict[str, Tensor]:
+    def target_losses(self,
+                      encoded: EncoderOutput,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
         losses = {
-            'loss_klldir': self.loss_klldir(target.latent, source.latent)
+            'loss_klldir': self.loss_klldir(encoded.latent, source.latent)
         }
-        losses.update(self.reconstruction_losses(target, 'target'))
+        losses.update(self.reconstruction_losses(encoded, 'target'))
         return losses

@@ -33,12 +33,20 @@ class BaseAligner(BaseModule):
     """A regulariser that adapters call at two fixed hook points.
 
     - ``domain='source'``: wherever an adapter computes its source losses
-      (e.g. the prior KL ``alpha * L_kld`` of eq. 17 in DFA).
+      (e.g. the prior KL ``alpha * L_kld`` of eq. 17 in DFA), with the
+      source pass.
     - ``domain='target'``: wherever an adapter updates the generator on
-      target data (e.g. ``beta * L_dal`` of eq. 18 in DFA).
+      target data (e.g. ``beta * L_dal`` of eq. 18 in DFA), with the target
+      pass and, where the adapter has one, the source pass of the same
+      update. Aligners whose target term compares the two domains set
+      :attr:`needs_source_pass`; an adapter that has no source pass at its
+      target hook (MCD's generator step) refuses such an aligner when it is
+      built.
 
     Adapters call the aligner through ``forward`` (not a named method) so
-    that it runs through a distributed wrapper when one is present.
+    that it runs through a distributed wrapper when one is present. Keys of
+    the returned dict that contain ``loss`` are summed into the objective;
+    the others (e.g. ``dfa/zero_fraction``) are only logged.
 
     Args:
         backbone: The adapter's backbone. Adapters pass it when they build
@@ -48,31 +56,64 @@ class BaseAligner(BaseModule):
         init_cfg: mmengine initialisation config.
     """
 
+    #: Whether :meth:`target_losses` needs the source pass of the update.
+    needs_source_pass: bool = False
+
     def __init__(self, backbone: Optional[nn.Module] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
 
-    def forward(self, encoded: EncoderOutput, domain: str) -> Dict[str, Tensor]:
-        """Losses of the aligner for one encoder pass.
+    def forward(self,
+                encoded: EncoderOutput,
+                domain: str,
+                source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+        """Losses of the aligner at one hook point.
 
         Args:
-            encoded: The encoder's output on a source or a target batch.
+            encoded: The encoder's output on the source batch
+                (``domain='source'``) or on the target batch
+                (``domain='target'``).
             domain: ``'source'`` or ``'target'``.
+            source: At the target hook, the source pass of the same update,
+                or None where the adapter has none.
 
         Returns:
-            Named loss tensors; names contain ``loss`` so that mmengine sums
-            them into the total loss.
+            Named tensors: losses (names containing ``loss``) and logged
+            diagnostics.
         """
         if domain == 'source':
             return self.source_losses(encoded)
-        if domain == 'target':
-            return self.target_losses(encoded)
-        raise ValueError(f"domain must be 'source' or 'target', got {domain!r}")
+        if domain != 'target':
+            raise ValueError(
+                f"domain must be 'source' or 'target', got {domain!r}")
+        if self.needs_source_pass:
+            if source is None:
+                raise RuntimeError(
+                    f"{type(self).__name__}'s target term compares the "
+                    'target pass with the source pass of the same update; '
+                    "call aligner(target, 'target', source=source_pass).")
+            if source.latent.requires_grad != encoded.latent.requires_grad:
+                raise RuntimeError(
+                    f'{type(self).__name__} got a source pass '
+                    f"{'with' if source.latent.requires_grad else 'without'}"
+                    ' an autograd graph and a target pass '
+                    f"{'with' if encoded.latent.requires_grad else 'without'}"
+                    ' one: both must come from the same update.')
+        return self.target_losses(encoded, source)
 
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         """Losses added to the adapter's source objective."""
         raise NotImplementedError
 
-    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
-        """Losses added to the adapter's target (generator) objective."""
+    def target_losses(self,
+                      encoded: EncoderOutput,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
+        """Losses added to the adapter's target (generator) objective.
+
+        Args:
+            encoded: The target pass.
+            source: The source pass of the same update; never None when
+                :attr:`needs_source_pass` is set.
+        """
         raise NotImplementedError

@@ -2,11 +2,12 @@
 from typing import Dict, Optional, Tuple
 
 import torch
+from mmengine.dist import get_dist_info
 from torch import Tensor, nn
 
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
-from ..losses import DistributionAlignmentLoss, PriorKLLoss
+from ..losses import PriorKLLoss
 from .base import BaseAligner, build_decoder
 
 
@@ -16,33 +17,49 @@ class DFA(BaseAligner):
 
     - Source term (eq. 17): ``alpha * L_kld(G(x_s), z_n)``, pulling the
       source latents towards the prior ``N(0, I)``.
-    - Target term (eq. 18): ``beta * L_dal = beta * mean |D(G(x_t)) -
-      D(z_n)|``, with ``z_n ~ N(0, I)`` drawn in the latent's shape and both
-      latents decoded with the max-pool indices of the same target pass.
-      The gradient reaches the encoder through both decoded branches (the
-      decoder's convolutions are the encoder's) and the decoder's own
-      BatchNorms.
+    - Target term (eq. 18): ``beta * L_dal(D(G(x_t)), D(z_n))``, with
+      ``z_n ~ N(0, I)`` drawn in the latent's shape and both latents decoded
+      in one decoder call with the max-pool indices of the target pass. The
+      paper's ``L_dal`` is ``mean |D(G(x_t)) - D(z_n)|``
+      (``loss_dal=dict(type='DistributionAlignmentLoss')``, the default);
+      ``EnergyDistanceLoss`` and ``SlicedWassersteinLoss`` are forms
+      beyond the paper that, unlike it, are not minimised by a constant
+      decoded image. The gradient reaches the encoder through both decoded
+      branches (the decoder's convolutions are the encoder's) and the
+      decoder's own BatchNorms.
 
     Every adapter calls these at its aligner hook points: DFA-ENT is
     ``ENT`` with this aligner (eq. 20), DFA-MCD is ``MCD`` with it
     (Algorithm 1).
 
+    Besides the weighted losses, every call logs the unweighted terms
+    (``dfa/kld``, ``dfa/dal``) and, at the target hook, what shows whether
+    the decoder still decodes anything: ``dfa/zero_fraction`` (the share of
+    the elements of ``D(G(x_t))`` that are exactly 0; near 1 the decoder
+    has collapsed to a blank image), ``dfa/decoded_std`` (the standard
+    deviation of ``D(G(x_t))`` over the batch, averaged over elements: 0
+    when every target decodes to the same image) and the mean and standard
+    deviation of the target latent (``dfa/target_latent_mean``,
+    ``dfa/target_latent_std``).
+
+    In a distributed run each rank takes its own rows of one prior draw for
+    the global batch, so ranks never share noise and ``N`` ranks with
+    ``B / N`` samples each draw what one process with ``B`` samples draws.
+
     Args:
         backbone: The adapter's backbone (passed by the adapter).
         decoder: Options of the decoder that mirrors ``backbone`` (its
-            ``decoder_type``); ``tied=False`` gives the untied ablation.
+            ``decoder_type``): ``tied=False`` gives the untied ablation;
+            ``bn_affine``, ``shared_bn_statistics`` and ``residual_block``
+            are described by the decoder.
         alpha: Weight of ``L_kld``.
         beta: Weight of ``L_dal``.
-        kl_mode: ``'softmax'`` (the authors' code) or ``'gaussian'``; see
+        kl_mode: ``'softmax'`` (the authors' code), ``'gaussian'`` (eq. 17's
+            direction) or ``'gaussian_reverse'``; see
             :class:`~dfa_lab.models.losses.PriorKLLoss`.
         prior_std: Standard deviation of the prior ``N(0, prior_std^2 I)``.
-        dal_from_previous_iteration: Reproduce the authors' object code
-            (DFA-ENT and DFA-SAFN on ResNet-50): ``L_dal`` is computed from
-            the decoded target and prior batches of the *previous* call,
-            decoded without a graph, so it carries no gradient at all and
-            only its value is logged (the first call gives 0). Training is
-            then that of ``beta=0``. ``False`` (the default) is the paper's
-            method.
+        loss_dal: Config of the distance between the decoded target and
+            prior batches, without ``loss_weight`` (that is ``beta``).
         init_cfg: mmengine initialisation config.
     """
 
@@ -53,43 +70,73 @@ class DFA(BaseAligner):
                  beta: float = 10.0,
                  kl_mode: str = 'softmax',
                  prior_std: float = 1.0,
-                 dal_from_previous_iteration: bool = False,
+                 loss_dal: dict = dict(type='DistributionAlignmentLoss'),
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
+        self.alpha = _weight('alpha', alpha)
+        self.beta = _weight('beta', beta)
+        if 'loss_weight' in loss_dal:
+            raise ValueError(
+                'DFA weights loss_dal with beta; remove loss_weight from '
+                f'loss_dal={loss_dal!r} and set beta instead.')
         self.decoder = build_decoder(backbone, decoder)
-        self.loss_kld = PriorKLLoss(
-            mode=kl_mode, prior_std=prior_std, loss_weight=alpha)
-        self.loss_dal = DistributionAlignmentLoss(loss_weight=beta)
+        self.prior_kl = PriorKLLoss(mode=kl_mode, prior_std=prior_std)
+        self.alignment = MODELS.build(loss_dal)
         self.prior_std = prior_std
-        self.dal_from_previous_iteration = dal_from_previous_iteration
-        self._previous_decoded: Optional[Tuple[Tensor, Tensor]] = None
 
     def sample_prior(self, latent: Tensor) -> Tensor:
-        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``."""
-        return torch.randn_like(latent) * self.prior_std
+        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``: this
+        rank's rows of one draw for the batch of every rank."""
+        rank, world_size = get_dist_info()
+        noise = torch.randn(
+            (latent.shape[0] * world_size, *latent.shape[1:]),
+            dtype=latent.dtype,
+            device=latent.device)
+        return noise[rank::world_size].to(
+            memory_format=_memory_format(latent)) * self.prior_std
 
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         latent = encoded.latent
-        return {'loss_kld': self.loss_kld(latent, self.sample_prior(latent))}
+        kld = self.prior_kl(latent, self.sample_prior(latent))
+        return {'loss_kld': self.alpha * kld, 'dfa/kld': kld.detach()}
 
     def decode_target_and_prior(
             self, encoded: EncoderOutput) -> Tuple[Tensor, Tensor]:
-        """``D(G(x_t))`` and ``D(z_n)``, both unpooled with the indices of
-        the target pass ``encoded``."""
-        decoded_target = self.decoder(encoded.latent, encoded)
-        decoded_prior = self.decoder(
-            self.sample_prior(encoded.latent), encoded)
+        """``D(G(x_t))`` and ``D(z_n)``, decoded together with the pooling
+        indices of the target pass ``encoded``."""
+        latent = encoded.latent
+        both = torch.cat([latent, self.sample_prior(latent)])
+        decoded_target, decoded_prior = self.decoder(
+            both, encoded, branches=2).chunk(2)
         return decoded_target, decoded_prior
 
-    def target_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
-        if not self.dal_from_previous_iteration:
-            return {
-                'loss_dal':
-                self.loss_dal(*self.decode_target_and_prior(encoded))
-            }
+    def target_losses(self,
+                      encoded: EncoderOutput,
+                      source: Optional[EncoderOutput] = None
+                      ) -> Dict[str, Tensor]:
+        decoded_target, decoded_prior = self.decode_target_and_prior(encoded)
+        dal = self.alignment(decoded_target, decoded_prior)
+        losses = {'loss_dal': self.beta * dal}
         with torch.no_grad():
-            current = self.decode_target_and_prior(encoded)
-        previous, self._previous_decoded = self._previous_decoded, current
-        if previous is None:
-            return {'loss_dal': encoded.latent.new_zeros(())}
-        return {'loss_dal': self.loss_dal(*previous)}
+            latent = encoded.latent
+            losses.update({
+                'dfa/dal': dal.detach(),
+                'dfa/zero_fraction': (decoded_target == 0).float().mean(),
+                'dfa/decoded_std': decoded_target.std(dim=0).mean(),
+                'dfa/target_latent_mean': latent.mean(),
+                'dfa/target_latent_std': latent.std(),
+            })
+        return losses
+
+
+def _weight(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f'DFA {name} must be a number, got {value!r}.')
+    return float(value)
+
+
+def _memory_format(tensor: Tensor) -> torch.memory_format:
+    if tensor.dim() == 4 and tensor.is_contiguous(
+            memory_format=torch.channels_last):
+        return torch.channels_last
+    return torch.contiguous_format

@@ -1,4 +1,5 @@
-from .digit_decoder import DigitDecoder
+from .base import BaseDecoder
+from .digit_decoder import DigitDecoder, LatentResidualBlock
 from .resnet_decoder import ResNetDecoder
 
-__all__ = ['DigitDecoder', 'ResNetDecoder']
+__all__ = ['BaseDecoder', 'DigitDecoder', 'LatentResidualBlock', 'ResNetDecoder']

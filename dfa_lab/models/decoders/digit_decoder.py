@@ -1,17 +1,49 @@
 """The weight-tied decoder ``D`` of a digit CNN (eq. 13-15)."""
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from dfa_lab.models.backbones.digit_cnn import DigitCNN
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
+from .base import BaseDecoder
+
+
+class LatentResidualBlock(nn.Module):
+    """``z + BN(conv5x5(ReLU(BN(conv5x5(z)))))`` on the latent map, with
+    weights of its own (not tied to the encoder).
+
+    The authors' digit DFA-ENT decoder, and their DFA-MCD decoder for
+    USPS->MNIST, apply this block to ``G(x_t)`` and to ``z_n`` before the
+    first unpooling.
+
+    Args:
+        channels: Channels of the latent map.
+        bn_affine: Give the BatchNorms a learned scale and shift.
+    """
+
+    def __init__(self, channels: int, bn_affine: bool = True):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 5, padding=2)
+        self.bn1 = nn.BatchNorm2d(channels, affine=bn_affine)
+        self.conv2 = nn.Conv2d(channels, channels, 5, padding=2)
+        self.bn2 = nn.BatchNorm2d(channels, affine=bn_affine)
+
+    def forward(self, z: Tensor,
+                normalize: Callable[[nn.Module, Tensor], Tensor]) -> Tensor:
+        """Args:
+            z: Latent maps.
+            normalize: Applies one of the block's BatchNorms to a tensor
+                (the decoder's :meth:`~BaseDecoder.normalize`, which knows
+                how many branches ``z`` stacks).
+        """
+        x = F.relu(normalize(self.bn1, self.conv1(z)))
+        return z + normalize(self.bn2, self.conv2(x))
 
 
 @MODELS.register_module()
-class DigitDecoder(BaseModule):
+class DigitDecoder(BaseDecoder):
     """Mirror of a :class:`DigitCNN` from its latent back to the input.
 
     Each encoder stage ``conv -> BN -> ReLU -> max-pool`` is inverted, last
@@ -20,9 +52,8 @@ class DigitDecoder(BaseModule):
     - the unpooling uses the indices of the matching max-pool, taken from
       the :class:`EncoderOutput` given to :meth:`forward`;
     - ``tied=True`` (DFA): the transposed convolution uses *the encoder
-      convolution's own weight tensor* (eq. 13-15), so the decoder owns no
-      convolution weights and every gradient of a decoded output reaches the
-      encoder;
+      convolution's own weight tensor* (eq. 13-15), so every gradient of a
+      decoded output reaches the encoder;
     - ``tied=False`` (the untied ablation of Table 8): the same decoder with
       its own transposed-convolution weights;
     - the BatchNorms are the decoder's own, created once here. The output
@@ -31,25 +62,34 @@ class DigitDecoder(BaseModule):
 
     With affine BatchNorms (the paper's networks, ``bn_affine=True``) the
     decoder can shrink its own output: a small output-BN weight and a
-    negative bias put almost every pixel under the final ReLU, so
-    ``D(G(x_t))`` and ``D(z_n)`` both become zero images and ``L_dal``
-    vanishes without aligning anything. ``bn_affine=False`` removes that
-    escape: every decoded channel keeps unit batch variance before its ReLU.
+    negative bias put every pixel under the final ReLU, so ``D(G(x_t))`` and
+    ``D(z_n)`` both become zero images and ``L_dal`` vanishes without
+    aligning anything. See :class:`BaseDecoder` for ``bn_affine=False`` and
+    ``shared_bn_statistics``.
 
     Args:
         encoder: The backbone to mirror. It is referenced, not registered as
             a submodule: its parameters stay the backbone's alone.
         tied: Share the encoder's convolution weights.
-        bn_affine: Give the decoder's BatchNorms a learned scale and shift.
+        residual_block: Apply a :class:`LatentResidualBlock` to the latent
+            before decoding it, as the authors' DFA-ENT decoder (and their
+            USPS->MNIST DFA-MCD decoder) does.
+        bn_affine: See :class:`BaseDecoder`.
+        shared_bn_statistics: See :class:`BaseDecoder`.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self,
                  encoder: DigitCNN,
                  tied: bool = True,
+                 residual_block: bool = False,
                  bn_affine: bool = True,
+                 shared_bn_statistics: bool = False,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(
+            bn_affine=bn_affine,
+            shared_bn_statistics=shared_bn_statistics,
+            init_cfg=init_cfg)
         if not isinstance(encoder, DigitCNN):
             raise TypeError('DigitDecoder mirrors a DigitCNN backbone, got '
                             f'{type(encoder).__name__}.')
@@ -57,8 +97,10 @@ class DigitDecoder(BaseModule):
         self._encoder_stages = tuple(reversed(encoder.stages))
         self.tied = tied
         convs = [stage.conv for stage in self._encoder_stages]
+        self.residual = LatentResidualBlock(
+            encoder.out_channels, bn_affine) if residual_block else None
         self.bns = nn.ModuleList(
-            nn.BatchNorm2d(c.in_channels, affine=bn_affine) for c in convs)
+            self.batch_norm(c.in_channels) for c in convs)
         self.deconvs = None if tied else nn.ModuleList(
             nn.ConvTranspose2d(c.out_channels, c.in_channels, c.kernel_size,
                                padding=c.padding, bias=False) for c in convs)
@@ -70,23 +112,38 @@ class DigitDecoder(BaseModule):
             return [stage.conv.weight for stage in self._encoder_stages]
         return [deconv.weight for deconv in self.deconvs]
 
-    def forward(self, latent: Tensor, pooling: EncoderOutput) -> Tensor:
+    def forward(self,
+                latent: Tensor,
+                pooling: EncoderOutput,
+                branches: int = 1) -> Tensor:
         """Decode ``latent`` with the max-pool indices of ``pooling``.
 
         Args:
-            latent: A latent of the encoder's shape: ``G(x)`` itself, or a
-                prior sample ``z_n`` of the same shape.
+            latent: ``branches`` latents of the encoder's shape stacked
+                along the batch: ``G(x)`` itself, a prior sample ``z_n`` of
+                the same shape, or both (``torch.cat([G(x_t), z_n])`` with
+                ``branches=2``).
             pooling: The encoder pass whose max-pool indices (and sizes)
-                unpool ``latent``. Decoding a prior sample uses the pass over
-                the target batch (the authors' choice, eq. 18).
+                unpool every branch. Decoding a prior sample uses the pass
+                over the target batch (the authors' choice, eq. 18).
+            branches: How many latents are stacked in ``latent``; see
+                :meth:`~BaseDecoder.normalize`.
 
         Returns:
-            The decoded images, shaped like the encoder's input.
+            The decoded images, shaped like the encoder's input (times
+            ``branches`` along the batch).
         """
-        pooling.check_decodable(latent)
-        indices = list(pooling.pool_indices)
+        pooling.check_decodable(latent, branches)
+        indices = [idx.repeat(branches, 1, 1, 1) if branches > 1 else idx
+                   for idx in pooling.pool_indices]
         shapes = list(pooling.pool_input_shapes)
+
+        def normalize(bn: nn.Module, h: Tensor) -> Tensor:
+            return self.normalize(bn, h, branches)
+
         x = latent
+        if self.residual is not None:
+            x = self.residual(x, normalize)
         for stage, weight, bn in zip(self._encoder_stages,
                                      self.transposed_weights(), self.bns):
             pool = stage.pool
@@ -95,5 +152,5 @@ class DigitDecoder(BaseModule):
                     x, indices.pop(), pool.kernel_size, pool.stride,
                     pool.padding, output_size=shapes.pop()[-2:])
             x = F.conv_transpose2d(x, weight, padding=stage.conv.padding)
-            x = F.relu(bn(x))
+            x = F.relu(normalize(bn, x))
         return x

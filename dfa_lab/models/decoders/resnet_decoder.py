@@ -1,16 +1,19 @@
 """The weight-tied decoder ``D`` of ResNet-50: an inverted ResNet (appendix
 Table 9 of the paper)."""
-from typing import List, Optional, Sequence, Tuple
+from typing import Callable, List, Optional, Sequence, Tuple
 
 import torch.nn.functional as F
-from mmengine.model import BaseModule
 from torch import Tensor, nn
 
 from dfa_lab.models.backbones.resnet import TimmResNet
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
+from .base import BaseDecoder
 
 Size = Tuple[int, int]
+#: Applies a decoder BatchNorm to a tensor (``BaseDecoder.normalize`` with
+#: the number of stacked branches bound).
+Normalize = Callable[[nn.Module, Tensor], Tensor]
 
 
 def conv_output_size(size: Sequence[int], conv: nn.Conv2d) -> Size:
@@ -35,9 +38,10 @@ class TransposedConv(nn.Module):
             registered as a submodule.
         tied: Use ``conv``'s own weight tensor (eq. 13-15); otherwise own
             transposed-convolution weights of the same shape.
+        bn_affine: Give the BatchNorm a learned scale and shift.
     """
 
-    def __init__(self, conv: nn.Conv2d, tied: bool):
+    def __init__(self, conv: nn.Conv2d, tied: bool, bn_affine: bool = True):
         super().__init__()
         # A tuple, not an attribute nn.Module would register.
         self._conv = (conv, )
@@ -45,7 +49,7 @@ class TransposedConv(nn.Module):
             conv.out_channels, conv.in_channels, conv.kernel_size,
             stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
             groups=conv.groups, bias=False)
-        self.bn = nn.BatchNorm2d(conv.in_channels)
+        self.bn = nn.BatchNorm2d(conv.in_channels, affine=bn_affine)
 
     @property
     def weight(self) -> Tensor:
@@ -53,14 +57,16 @@ class TransposedConv(nn.Module):
         return self._conv[0].weight if self.deconv is None \
             else self.deconv.weight
 
-    def forward(self, x: Tensor, output_size: Sequence[int]) -> Tensor:
+    def forward(self, x: Tensor, output_size: Sequence[int],
+                normalize: Normalize) -> Tensor:
         conv = self._conv[0]
         natural = [(n - 1) * s - 2 * p + d * (k - 1) + 1
                    for n, k, s, p, d in zip(x.shape[-2:], conv.kernel_size,
                                             conv.stride, conv.padding,
                                             conv.dilation)]
         output_padding = tuple(t - n for t, n in zip(output_size, natural))
-        return self.bn(
+        return normalize(
+            self.bn,
             F.conv_transpose2d(
                 x, self.weight, stride=conv.stride, padding=conv.padding,
                 output_padding=output_padding, groups=conv.groups,
@@ -86,9 +92,10 @@ class InvertedBottleneck(nn.Module):
     Args:
         block: The encoder's bottleneck block; referenced, not registered.
         tied: See :class:`TransposedConv`.
+        bn_affine: See :class:`TransposedConv`.
     """
 
-    def __init__(self, block: nn.Module, tied: bool):
+    def __init__(self, block: nn.Module, tied: bool, bn_affine: bool = True):
         super().__init__()
         projection = block.downsample
         if projection is not None and not isinstance(projection[0],
@@ -96,11 +103,11 @@ class InvertedBottleneck(nn.Module):
             raise TypeError(
                 'ResNetDecoder inverts projection shortcuts that start with '
                 f'a convolution, got {type(projection[0]).__name__}.')
-        self.conv3_transposed = TransposedConv(block.conv3, tied)
-        self.conv2_transposed = TransposedConv(block.conv2, tied)
-        self.conv1_transposed = TransposedConv(block.conv1, tied)
+        self.conv3_transposed = TransposedConv(block.conv3, tied, bn_affine)
+        self.conv2_transposed = TransposedConv(block.conv2, tied, bn_affine)
+        self.conv1_transposed = TransposedConv(block.conv1, tied, bn_affine)
         self.shortcut_transposed = None if projection is None \
-            else TransposedConv(projection[0], tied)
+            else TransposedConv(projection[0], tied, bn_affine)
 
     def transposed_weights(self) -> List[Tensor]:
         """Weights of the transposed convolutions, in decoding order."""
@@ -111,19 +118,20 @@ class InvertedBottleneck(nn.Module):
             if deconv is not None
         ]
 
-    def forward(self, y: Tensor, input_size: Size) -> Tensor:
+    def forward(self, y: Tensor, input_size: Size,
+                normalize: Normalize) -> Tensor:
         """Map a block output ``y`` back to the block's input, of spatial
         size ``input_size``."""
-        x = F.relu(self.conv3_transposed(y, y.shape[-2:]))
-        x = F.relu(self.conv2_transposed(x, input_size))
-        x = self.conv1_transposed(x, input_size)
+        x = F.relu(self.conv3_transposed(y, y.shape[-2:], normalize))
+        x = F.relu(self.conv2_transposed(x, input_size, normalize))
+        x = self.conv1_transposed(x, input_size, normalize)
         shortcut = y if self.shortcut_transposed is None \
-            else self.shortcut_transposed(y, input_size)
+            else self.shortcut_transposed(y, input_size, normalize)
         return F.relu(x + shortcut)
 
 
 @MODELS.register_module()
-class ResNetDecoder(BaseModule):
+class ResNetDecoder(BaseDecoder):
     """Mirror of a :class:`TimmResNet` from its pooled latent back to the
     input image (appendix Table 9 of the paper).
 
@@ -149,14 +157,21 @@ class ResNetDecoder(BaseModule):
         encoder: The backbone to mirror. It is referenced, not registered as
             a submodule: its parameters stay the backbone's alone.
         tied: Share the encoder's convolution weights.
+        bn_affine: See :class:`BaseDecoder`.
+        shared_bn_statistics: See :class:`BaseDecoder`.
         init_cfg: mmengine initialisation config.
     """
 
     def __init__(self,
                  encoder: TimmResNet,
                  tied: bool = True,
+                 bn_affine: bool = True,
+                 shared_bn_statistics: bool = False,
                  init_cfg: Optional[dict] = None):
-        super().__init__(init_cfg=init_cfg)
+        super().__init__(
+            bn_affine=bn_affine,
+            shared_bn_statistics=shared_bn_statistics,
+            init_cfg=init_cfg)
         if not isinstance(encoder, TimmResNet):
             raise TypeError('ResNetDecoder mirrors a TimmResNet backbone, '
                             f'got {type(encoder).__name__}.')
@@ -171,8 +186,9 @@ class ResNetDecoder(BaseModule):
         self._encoder_blocks = tuple(blocks)
         self._encoder_pool = (encoder.maxpool, )
         self.blocks = nn.ModuleList(
-            InvertedBottleneck(block, tied) for block in reversed(blocks))
-        self.stem_transposed = TransposedConv(encoder.conv1, tied)
+            InvertedBottleneck(block, tied, bn_affine)
+            for block in reversed(blocks))
+        self.stem_transposed = TransposedConv(encoder.conv1, tied, bn_affine)
         self.memory_format = encoder.memory_format
         self.to(memory_format=self.memory_format)
 
@@ -193,21 +209,28 @@ class ResNetDecoder(BaseModule):
             sizes.append(size)
         return sizes
 
-    def forward(self, latent: Tensor, pooling: EncoderOutput) -> Tensor:
+    def forward(self,
+                latent: Tensor,
+                pooling: EncoderOutput,
+                branches: int = 1) -> Tensor:
         """Decode ``latent`` with the stem's max-pool indices of
         ``pooling``.
 
         Args:
-            latent: A pooled latent ``(B, C)``: ``G(x)`` itself, or a prior
-                sample ``z_n`` of the same shape.
+            latent: ``branches`` pooled latents ``(B, C)`` stacked along
+                the batch: ``G(x)`` itself, a prior sample ``z_n`` of the
+                same shape, or both (``branches=2``).
             pooling: The encoder pass whose pooling indices and sizes
-                decode ``latent``. Decoding a prior sample uses the pass
+                decode every branch. Decoding a prior sample uses the pass
                 over the target batch (the authors' choice, eq. 18).
+            branches: How many latents are stacked in ``latent``; see
+                :meth:`~BaseDecoder.normalize`.
 
         Returns:
-            The decoded images, shaped like the encoder's input.
+            The decoded images, shaped like the encoder's input (times
+            ``branches`` along the batch).
         """
-        pooling.check_decodable(latent)
+        pooling.check_decodable(latent, branches)
         if pooling.inputs is None:
             raise ValueError(
                 'ResNetDecoder needs the input of the encoder pass '
@@ -215,12 +238,18 @@ class ResNetDecoder(BaseModule):
         sizes = self.block_input_sizes(pooling)
         x = latent[:, :, None, None].expand(-1, -1, *sizes[-1])
         x = x.contiguous(memory_format=self.memory_format)
+        def normalize(bn: nn.Module, h: Tensor) -> Tensor:
+            return self.normalize(bn, h, branches)
+
         for block, input_size in zip(self.blocks, reversed(sizes[:-1])):
-            x = block(x, input_size)
+            x = block(x, input_size, normalize)
         pool = self._encoder_pool[0]
         (indices, ) = pooling.pool_indices
+        if branches > 1:
+            indices = indices.repeat(branches, 1, 1, 1)
         (pool_input_shape, ) = pooling.pool_input_shapes
         x = F.max_unpool2d(x, indices, pool.kernel_size, pool.stride,
                            pool.padding, output_size=pool_input_shape[-2:])
         return F.relu(
-            self.stem_transposed(x, tuple(pooling.inputs.shape[-2:])))
+            self.stem_transposed(x, tuple(pooling.inputs.shape[-2:]),
+                                 normalize))

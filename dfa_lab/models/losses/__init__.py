@@ -1,11 +1,13 @@
-from .alignment import DistributionAlignmentLoss, distribution_alignment_loss
+from .alignment import (DistributionAlignmentLoss, EnergyDistanceLoss,
+                        SlicedWassersteinLoss, distribution_alignment_loss,
+                        energy_distance, sliced_wasserstein)
 from .base import WeightedLoss
 from .classification import CrossEntropyLoss, cross_entropy
 from .discrepancy import ClassifierDiscrepancyLoss, classifier_discrepancy
 from .entropy import EntropyLoss, prediction_entropy
 from .feature_norm import AdaptiveFeatureNormLoss, adaptive_feature_norm
-from .latent_kl import (LatentKLLoss, fit_diagonal_gaussian,
-                        gaussian_latent_kl)
+from .gaussian import diagonal_gaussian_kl, fit_diagonal_gaussian
+from .latent_kl import LatentKLLoss, gaussian_latent_kl
 from .prior_kl import PriorKLLoss, gaussian_prior_kl, softmax_prior_kl
 from .reconstruction import ReconstructionLoss, reconstruction_l1
 
@@ -14,7 +16,9 @@ __all__ = [
     'ClassifierDiscrepancyLoss', 'classifier_discrepancy', 'EntropyLoss',
     'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
     'gaussian_prior_kl', 'DistributionAlignmentLoss',
-    'distribution_alignment_loss', 'AdaptiveFeatureNormLoss',
-    'adaptive_feature_norm', 'LatentKLLoss', 'fit_diagonal_gaussian',
-    'gaussian_latent_kl', 'ReconstructionLoss', 'reconstruction_l1'
+    'distribution_alignment_loss', 'EnergyDistanceLoss', 'energy_distance',
+    'SlicedWassersteinLoss', 'sliced_wasserstein',
+    'AdaptiveFeatureNormLoss', 'adaptive_feature_norm', 'LatentKLLoss',
+    'fit_diagonal_gaussian', 'diagonal_gaussian_kl', 'gaussian_latent_kl',
+    'ReconstructionLoss', 'reconstruction_l1'
 ]

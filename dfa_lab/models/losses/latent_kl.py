@@ -1,27 +1,10 @@
 """KL divergence between the target and the source latent distributions,
 ``L_klldir`` of the ablation study (Table 8)."""
-from typing import Tuple
-
-import torch
 from torch import Tensor
 
 from dfa_lab.registry import MODELS
 from .base import WeightedLoss
-
-
-def fit_diagonal_gaussian(latent: Tensor) -> Tuple[Tensor, Tensor]:
-    """Per-dimension batch mean and biased variance of ``latent`` flattened
-    to ``(B, D)``.
-
-    Raises:
-        ValueError: The batch holds fewer than two samples, which leaves the
-            variance undefined.
-    """
-    if latent.shape[0] < 2:
-        raise ValueError('A Gaussian fitted to a batch needs at least two '
-                         f'samples, got {latent.shape[0]}.')
-    flat = latent.flatten(1)
-    return flat.mean(dim=0), flat.var(dim=0, unbiased=False)
+from .gaussian import diagonal_gaussian_kl, fit_diagonal_gaussian
 
 
 def gaussian_latent_kl(target: Tensor, source: Tensor,
@@ -56,10 +39,8 @@ def gaussian_latent_kl(target: Tensor, source: Tensor,
             f'got {tuple(target.shape[1:])} and {tuple(source.shape[1:])}.')
     mean_t, var_t = fit_diagonal_gaussian(target)
     mean_s, var_s = fit_diagonal_gaussian(source)
-    var_t, var_s = var_t.clamp_min(eps), var_s.clamp_min(eps)
-    kl = 0.5 * (torch.log(var_s / var_t) +
-                (var_t + (mean_t - mean_s)**2) / var_s - 1)
-    return kl.mean()
+    return diagonal_gaussian_kl(mean_t, var_t.clamp_min(eps), mean_s,
+                                var_s.clamp_min(eps)).mean()
 
 
 @MODELS.register_module()
