@@ -7,12 +7,13 @@ from .features import (DOMAINS, SPLITS, dataset_labels,
                        domain_dataset_configs, extract_domain_features,
                        extract_features, load_adapter, load_features,
                        per_class_indices)
-from .plots import plot_accuracy_curves, plot_latent_histogram, plot_tsne
+from .plots import (plot_accuracy_curves, plot_latent_histogram,
+                    plot_training_curves, plot_tsne)
 
 __all__ = [
     'DISTANCE_DEFINITION', 'DOMAINS', 'SPLITS', 'class_feature_distances',
     'dataset_labels', 'domain_dataset_configs', 'extract_domain_features',
     'extract_features', 'load_adapter', 'load_features', 'mean_distance',
     'per_class_indices', 'plot_accuracy_curves', 'plot_latent_histogram',
-    'plot_tsne', 'render_distance_table'
+    'plot_training_curves', 'plot_tsne', 'render_distance_table'
 ]

@@ -7,7 +7,7 @@ a display.
 import math
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -17,7 +17,8 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.manifold import TSNE
 from torch import Tensor
 
-from dfa_lab.benchmark.scalars import ACCURACY_KEY, load_validation_records
+from dfa_lab.benchmark.scalars import (ACCURACY_KEY, load_training_series,
+                                      load_validation_records)
 from .features import DOMAINS
 
 DOMAIN_COLOURS = dict(source='tab:blue', target='tab:red')
@@ -248,5 +249,51 @@ def plot_accuracy_curves(
     axes.set_ylabel(metric + (' (%)' if 'accuracy' in metric else ''))
     axes.grid(alpha=0.3)
     axes.legend()
+    save_figure(figure, out)
+    return curves
+
+
+def plot_training_curves(
+        groups: Mapping[str, Sequence[str]],
+        keys: Sequence[str],
+        out: str) -> Dict[str, Dict[str, List[Tuple[int, float]]]]:
+    """Logged training scalars against iteration, one panel per scalar and
+    one line per group of runs (the mean over the group's runs, e.g. its
+    seeds, at the iterations all of them logged).
+
+    DFA's diagnostics are what this is for: ``dfa/zero_fraction`` and
+    ``dfa/dal`` show when and whether a decoder collapses.
+
+    Args:
+        groups: ``{label: [run dir, ...]}``.
+        keys: Logged names or their last components (see
+            :func:`~dfa_lab.benchmark.scalars.load_training_series`).
+        out: PNG file to write.
+
+    Returns:
+        dict: ``{key: {label: [(iteration, mean value), ...]}}`` as drawn.
+    """
+    curves: Dict[str, Dict[str, List[Tuple[int, float]]]] = {}
+    for key in keys:
+        curves[key] = {}
+        for label, run_dirs in groups.items():
+            series = [dict(load_training_series(d, key)) for d in run_dirs]
+            if not all(series):
+                missing = [d for d, s in zip(run_dirs, series) if not s]
+                raise ValueError(f'{missing} logged no {key!r}.')
+            steps = sorted(set.intersection(*(set(s) for s in series)))
+            curves[key][label] = [
+                (step, sum(s[step] for s in series) / len(series))
+                for step in steps
+            ]
+    figure = Figure(figsize=(6 * len(keys), 4.5))
+    panels = np.atleast_1d(figure.subplots(1, len(keys)))
+    for axes, key in zip(panels, keys):
+        for label, points in curves[key].items():
+            axes.plot(*zip(*points), label=label)
+        axes.set_xlabel('iteration')
+        axes.set_title(key)
+        axes.grid(alpha=0.3)
+    panels[0].legend()
     save_figure(figure, out)
     return curves

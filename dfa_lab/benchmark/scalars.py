@@ -59,6 +59,49 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
     return sorted(by_step.items())
 
 
+def load_training_series(run_dir: str, key: str) -> List[Tuple[int, float]]:
+    """The values of one training scalar a run logged, by iteration.
+
+    mmengine's logger hook writes the window average of every logged value
+    (losses, DFA's diagnostics, learning rates) to ``scalars.json`` at each
+    log interval; resumed runs are merged as in
+    :func:`load_validation_records`.
+
+    Args:
+        run_dir: Work dir of the run.
+        key: A logged name, or its last components: ``'dfa/dal'`` matches
+            ``'dfa/dal'`` and ``'step3/dfa/dal'`` (MCD prefixes the terms of
+            each of its steps).
+
+    Returns:
+        list[tuple[int, float]]: ``(iteration, value)`` sorted by iteration.
+
+    Raises:
+        ValueError: Several logged names match ``key``.
+    """
+    files = sorted(
+        glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
+    by_step = {}
+    names = set()
+    for path in files:
+        with open(path) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                scalars = json.loads(line)
+                matches = [
+                    name for name in scalars
+                    if name == key or name.endswith('/' + key)
+                ]
+                names.update(matches)
+                if len(matches) == 1:
+                    by_step[int(scalars['step'])] = scalars[matches[0]]
+    if len(names) > 1:
+        raise ValueError(f'{key!r} matches several logged names in '
+                         f'{run_dir}: {sorted(names)}; give the full name.')
+    return sorted(by_step.items())
+
+
 def label_free_criteria(records: Sequence[ValidationRecord]) -> List[str]:
     """The selection criteria that read no target labels (the
     ``label_free/<name>`` criteria and ``source_val/accuracy``) that any

@@ -1,6 +1,7 @@
 """tools/analysis/* end to end on the embedded task, from a checkpoint
 trained for two iterations."""
 import importlib.util
+import json
 import math
 import os
 import subprocess
@@ -15,7 +16,8 @@ from PIL import Image
 from dfa_lab.analysis import (class_feature_distances, domain_dataset_configs,
                               load_features, mean_distance, per_class_indices)
 from dfa_lab.benchmark import load_validation_records
-from dfa_lab.benchmark.scalars import label_free_criteria
+from dfa_lab.benchmark.scalars import (label_free_criteria,
+                                      load_training_series)
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs/mcd/mcd_usps-cnn_syndigits2ucidigits.py'
@@ -87,7 +89,7 @@ def assert_png(path):
 
 @pytest.mark.parametrize('tool', [
     'extract_features', 'tsne', 'latent_histogram', 'accuracy_curves',
-    'feature_distance'
+    'feature_distance', 'training_curves'
 ])
 def test_tools_have_help(tool, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -140,6 +142,49 @@ def test_accuracy_curves(run_dir, tmp_path, capsys):
     accuracy = metrics['target/accuracy']
     assert f'MCD: 1 validations, target/accuracy {accuracy:.2f} at iter 2' \
         in capsys.readouterr().out
+
+
+def write_scalars(run_dir, timestamp, lines):
+    """A ``scalars.json`` as mmengine's LocalVisBackend writes it."""
+    folder = run_dir / timestamp / 'vis_data'
+    folder.mkdir(parents=True)
+    (folder / 'scalars.json').write_text(''.join(
+        json.dumps(line) + '\n' for line in lines))
+
+
+def test_training_curves_average_runs_and_merge_resumed_logs(
+        tmp_path, capsys):
+    runs = []
+    for seed, scale in ((1, 1.0), (2, 3.0)):
+        run = tmp_path / f'seed_{seed}'
+        write_scalars(run, '20260101_000000', [
+            {'step3/dfa/zero_fraction': 0.5 * scale / 3, 'step3/dfa/dal':
+             0.2 * scale, 'loss': 1.0, 'step': 50},
+            {'target/accuracy': 50.0, 'step': 50},
+        ])
+        # Resumed from iteration 50: a second timestamp folder.
+        write_scalars(run, '20260101_010000', [
+            {'step3/dfa/zero_fraction': 1.0 * scale / 3,
+             'step3/dfa/dal': 0.01 * scale, 'loss': 1.0, 'step': 100},
+        ])
+        runs.append(str(run))
+    assert load_training_series(runs[0], 'dfa/dal') == [(50, 0.2),
+                                                        (100, 0.01)]
+    assert load_training_series(runs[0], 'loss') == [(50, 1.0), (100, 1.0)]
+    mcd = tmp_path / 'mcd'
+    write_scalars(mcd, '20260101_000000', [
+        {'step1/dfa/kld': 1.0, 'step2/dfa/kld': 1.0, 'step': 50}])
+    with pytest.raises(ValueError, match='several logged names'):
+        load_training_series(str(mcd), 'dfa/kld')
+    out = tmp_path / 'collapse.png'
+    load_tool('training_curves').main(
+        ['--group', 'DFA-MCD', *runs, '--keys', 'dfa/zero_fraction',
+         'dfa/dal', '--out', str(out)])
+    assert_png(out)
+    printed = capsys.readouterr().out
+    # Means over the two runs at iteration 100.
+    assert 'dfa/zero_fraction DFA-MCD: 0.6667 at iter 100' in printed
+    assert 'dfa/dal DFA-MCD: 0.02 at iter 100' in printed
 
 
 def test_label_free_metrics_in_training(run_dir):
