@@ -49,6 +49,10 @@ def model_configs():
         'MCD': (dict(type='MCD', backbone=DIGIT, classifier=HEAD, num_k=2),
                 {}),
         'TimmResNet': (RESNET, {}),
+        'MLPEncoder': (dict(type='MLPEncoder', widths=(2, 8, 4)), {}),
+        'MLPDecoder': (dict(type='MLPDecoder', bn_affine=False),
+                       dict(encoder=registry.MODELS.build(
+                           dict(type='MLPEncoder')))),
         'ResNetDecoder': (dict(type='ResNetDecoder', tied=False),
                           dict(encoder=resnet)),
         'SAFNHead': (SAFN_HEAD, {}),

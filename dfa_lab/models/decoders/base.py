@@ -77,7 +77,7 @@ class BaseDecoder(BaseModule):
     @staticmethod
     def _normalize_with_first_block(bn: nn.Module, x: Tensor,
                                     first: Tensor) -> Tensor:
-        dims = [0, 2, 3]
+        dims = [0, *range(2, first.dim())]
         count = first.numel() // first.shape[1]
         if isinstance(bn, nn.SyncBatchNorm) and dist.is_available() \
                 and dist.is_initialized():
@@ -99,7 +99,7 @@ class BaseDecoder(BaseModule):
             bn.running_mean.lerp_(mean.detach(), momentum)
             bn.running_var.lerp_(var.detach() * count / max(count - 1, 1),
                                  momentum)
-        shape = (1, -1, 1, 1)
+        shape = (1, -1) + (1, ) * (first.dim() - 2)
         out = (x - mean.view(shape)) * torch.rsqrt(var.view(shape) + bn.eps)
         if bn.affine:
             out = out * bn.weight.view(shape) + bn.bias.view(shape)
