@@ -14,17 +14,22 @@ from dfa_lab.utils import (check_model_selection, enable_autocast,
 CONFIG_ROOT = Path(__file__).resolve().parents[1] / 'configs'
 LEAF_CONFIGS = sorted(
     p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
-ABSENT_DATA = ('svhn2mnist', 'synsigns2gtsrb', 'office31', 'office-home',
-               'image-clef', 'visda2017')
+ABSENT_DATA = ('svhn_mnist', 'synsigns_gtsrb', 'office31', 'office_home',
+               'image_clef', 'visda2017')
+
+
+def config_id(path):
+    return str(path.relative_to(CONFIG_ROOT).with_suffix(''))
 
 
 def test_configs_are_found():
-    folders = {p.parent.name for p in LEAF_CONFIGS}
-    assert {'source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd'} <= folders
+    folders = {p.relative_to(CONFIG_ROOT).parts[0] for p in LEAF_CONFIGS}
+    assert {'source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd', 'safn',
+            'dfa_safn', 'ablations'} == folders
 
 
 @pytest.mark.parametrize('path', LEAF_CONFIGS,
-                         ids=[p.stem for p in LEAF_CONFIGS])
+                         ids=[config_id(p) for p in LEAF_CONFIGS])
 def test_config_builds(path, shared_data):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'dfa_lab'
@@ -50,28 +55,28 @@ def test_config_builds(path, shared_data):
 
 
 def test_usps_framing_is_explicit():
-    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mnist_usps.py')
     assert cfg.train_dataloader.dataset.target.content_size == 20
     assert cfg.val_dataloader.dataset.content_size == 20
 
 
 def test_set_data_root_moves_every_dataset():
-    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mnist_usps.py')
     set_data_root(cfg, '/datasets/')
     assert cfg.train_dataloader.dataset.source.data_root == '/datasets/mnist'
     assert cfg.test_dataloader.dataset.data_root == '/datasets/usps'
     embedded = Config.fromfile(
-        CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_syndigits2ucidigits.py')
+        CONFIG_ROOT / 'mcd' / 'syndigits_ucidigits.py')
     with pytest.raises(KeyError, match='no top-level data_root'):
         set_data_root(embedded, '/datasets')
 
 
 def test_enable_autocast_covers_every_optimizer():
-    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mnist_usps.py')
     enable_autocast(cfg)
     assert cfg.optim_wrapper.generator.type == 'AutocastOptimWrapper'
     assert cfg.optim_wrapper.classifiers.type == 'AutocastOptimWrapper'
-    single = Config.fromfile(CONFIG_ROOT / 'ent' / 'ent_usps-cnn_mnist2usps.py')
+    single = Config.fromfile(CONFIG_ROOT / 'ent' / 'mnist_usps.py')
     enable_autocast(single)
     assert single.optim_wrapper.type == 'AutocastOptimWrapper'
     single.optim_wrapper.type = 'AmpOptimWrapper'
@@ -80,7 +85,7 @@ def test_enable_autocast_covers_every_optimizer():
 
 
 def test_checkpoint_selection_on_target_labels_must_say_oracle():
-    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mcd_usps-cnn_mnist2usps.py')
+    cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mnist_usps.py')
     check_model_selection(cfg)
     cfg.default_hooks.checkpoint.save_best = 'target/accuracy'
     with pytest.raises(ValueError, match='oracle'):

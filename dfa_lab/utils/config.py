@@ -1,8 +1,23 @@
 """Config adjustments shared by the command-line tools."""
 import copy
+import os.path as osp
 from typing import Any, Union
 
 from mmengine.config import Config, ConfigDict
+
+
+def config_name(config: str) -> str:
+    """The name of a config: its path below the innermost ``configs``
+    folder, without ``.py`` (``dfa_mcd/mnist_usps`` for
+    ``configs/dfa_mcd/mnist_usps.py``), or the file's stem for a config
+    outside a ``configs`` folder. Work dirs are named after it."""
+    parts = osp.abspath(config).split(osp.sep)
+    folders = parts[:-1]
+    if 'configs' in folders:
+        parts = parts[len(folders) - folders[::-1].index('configs'):]
+    else:
+        parts = parts[-1:]
+    return osp.splitext('/'.join(parts))[0]
 
 
 def set_data_root(cfg: Config, data_root: str) -> None:

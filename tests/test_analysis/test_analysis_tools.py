@@ -18,7 +18,7 @@ from dfa_lab.benchmark import load_validation_records
 from dfa_lab.benchmark.scalars import label_free_criteria
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs/mcd/mcd_usps-cnn_syndigits2ucidigits.py'
+CONFIG = REPO / 'configs/mcd/syndigits_ucidigits.py'
 # The source test split is rendered like the training set: 128 images.
 OPTIONS = ['train_dataloader.dataset.source.num_samples=128', 'model.num_k=1']
 TRAIN_OPTIONS = OPTIONS + [

@@ -20,7 +20,7 @@ from dfa_lab.registry import DATASETS
 from dfa_lab.utils import enable_source_validation
 
 REPO = Path(__file__).resolve().parents[2]
-MCD = REPO / 'configs' / 'mcd' / 'mcd_usps-cnn_syndigits2ucidigits.py'
+MCD = REPO / 'configs' / 'mcd' / 'syndigits_ucidigits.py'
 
 
 class Labelled(Dataset):

@@ -10,11 +10,8 @@ import torch
 
 REPO = Path(__file__).resolve().parents[2]
 EMBEDDED = {
-    method: REPO / 'configs' / folder / f'{prefix}_usps-cnn_syndigits2ucidigits.py'
-    for method, folder, prefix in [
-        ('source_only', 'source_only', 'source-only'), ('ent', 'ent', 'ent'),
-        ('mcd', 'mcd', 'mcd'), ('dfa_ent', 'dfa_ent', 'dfa-ent'),
-        ('dfa_mcd', 'dfa_mcd', 'dfa-mcd')]
+    method: REPO / 'configs' / method / 'syndigits_ucidigits.py'
+    for method in ('source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd')
 }
 # Small and fast: a few hundred rendered digits, tiny batches.
 TINY = [
