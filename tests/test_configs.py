@@ -1,5 +1,7 @@
 """Every leaf config builds: its model, its optimizers and its datasets
-(or, for data that is not here, the clear missing-data error)."""
+(or, for data that is not here, the clear missing-data error); each
+setting comes from the one file that owns it."""
+import re
 from pathlib import Path
 
 import pytest
@@ -14,8 +16,13 @@ from dfa_lab.utils import (check_model_selection, enable_autocast,
 CONFIG_ROOT = Path(__file__).resolve().parents[1] / 'configs'
 LEAF_CONFIGS = sorted(
     p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
+SCHEDULES = sorted((CONFIG_ROOT / '_base_' / 'schedules').glob('*.py'))
 ABSENT_DATA = ('svhn_mnist', 'synsigns_gtsrb', 'office31', 'office_home',
                'image_clef', 'visda2017')
+# <optimizer>_lr<learning rate>_bs<batch size>[_mcd]
+SCHEDULE_NAME = re.compile(
+    r'(?P<optimizer>[a-z]+)_lr(?P<lr>[0-9.e-]+)_bs(?P<batch>[0-9]+)'
+    r'(?P<mcd>_mcd)?')
 
 
 def config_id(path):
@@ -52,6 +59,39 @@ def test_config_builds(path, shared_data):
     assert item['source']['img'].shape == item['target']['img'].shape
     assert 'label' not in item['target']
     assert len(DATASETS.build(test)) > 0
+
+
+@pytest.mark.parametrize('path', SCHEDULES, ids=[p.stem for p in SCHEDULES])
+def test_schedule_names_say_optimizer_rate_and_batch(path):
+    name = SCHEDULE_NAME.fullmatch(path.stem)
+    assert name is not None, path.name
+    cfg = Config.fromfile(path)
+    # Schedules hold optimizers only; the task's base config owns train_cfg.
+    assert set(cfg.keys()) == {
+        'optim_wrapper', 'param_scheduler', 'auto_scale_lr'
+    }
+    optim_wrapper = cfg.optim_wrapper
+    if name['mcd']:
+        assert optim_wrapper.constructor == 'MultiOptimWrapperConstructor'
+        wrappers = [optim_wrapper.generator, optim_wrapper.classifiers]
+    else:
+        assert 'constructor' not in optim_wrapper
+        wrappers = [optim_wrapper]
+    for wrapper in wrappers:
+        assert wrapper.optimizer.type.lower() == name['optimizer']
+        assert wrapper.optimizer.lr == float(name['lr'])
+    assert cfg.auto_scale_lr.base_batch_size == int(name['batch'])
+
+
+@pytest.mark.parametrize('path', LEAF_CONFIGS,
+                         ids=[config_id(p) for p in LEAF_CONFIGS])
+def test_batch_and_training_length_come_from_schedule_and_task(path):
+    cfg = Config.fromfile(path)
+    # The batch size the schedule's learning rate is meant for.
+    assert cfg.train_dataloader.batch_size == cfg.auto_scale_lr.base_batch_size
+    task = Config.fromfile(CONFIG_ROOT / '_base_' / 'datasets' / path.name)
+    assert cfg.train_cfg == task.train_cfg
+    assert cfg.train_cfg.type == 'IterBasedTrainLoop'
 
 
 def test_usps_framing_is_explicit():

@@ -1,6 +1,8 @@
 _base_ = [
-    '../_base_/models/resnet50.py', '../_base_/datasets/visda2017.py',
-    '../_base_/schedules/sgd_objects.py', '../_base_/default_runtime.py'
+    '../_base_/models/resnet50.py',
+    '../_base_/datasets/visda2017.py',
+    '../_base_/schedules/sgd_lr1e-3_bs32.py',
+    '../_base_/default_runtime.py',
 ]
 # ENT (eq. 19) on VisDA-2017 (synthetic -> real), the host of DFA-ENT and
 # SAFN. Entropy weight 0.1 as in the authors' object code.

@@ -1,6 +1,7 @@
 _base_ = [
-    '../_base_/models/gtsrb_cnn.py', '../_base_/datasets/synsigns_gtsrb.py',
-    '../_base_/schedules/adam_source_only.py', '../_base_/default_runtime.py'
+    '../_base_/models/gtsrb_cnn.py',
+    '../_base_/datasets/synsigns_gtsrb.py',
+    '../_base_/schedules/adam_lr2e-4_bs128.py',
+    '../_base_/default_runtime.py',
 ]
 model = dict(type='SourceOnly')
-train_cfg = dict(max_iters=20000, val_interval=2000)

@@ -1,4 +1,4 @@
-# MNIST -> USPS, the 2,000 / 1,800 protocol (PAPER_NOTES sec. 4), 28x28 grey.
+# MNIST -> USPS, the 2,000 / 1,800 protocol (the paper's sec. 4), 28x28 grey.
 # USPS digits fill their 16x16 frame; content_size=20 resizes them to 20x20
 # and pads to 28x28, MNIST's own framing. Set content_size=None on the USPS
 # sets for a plain 16->28 resize.
@@ -19,3 +19,4 @@ train_dataloader = dict(
     dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)
 test_dataloader = dict(dataset=target_test)
+train_cfg = dict(max_iters=3000, val_interval=500)

@@ -1,6 +1,7 @@
-# Office-31 (PAPER_NOTES sec. 4): Amazon, DSLR, Webcam; 31 classes. Also the
+# Office-31 (the paper's sec. 4): Amazon, DSLR, Webcam; 31 classes. Also the
 # template of the other object benchmarks (office_home.py, image_clef.py,
-# visda2017.py), which change the folder, the domains and the classes.
+# visda2017.py), which change the folder, the domains and the classes and
+# keep the loaders, the transforms and the training length.
 #
 # Layout (Transfer-Learning-Library's):
 #   <data_root>/office31/image_list/{amazon,dslr,webcam}.txt
@@ -41,3 +42,4 @@ val_dataloader = dict(
     num_workers=4,
     dataset=dict(image_list, domain='webcam', transform=test_transform))
 test_dataloader = val_dataloader
+train_cfg = dict(max_iters=10000, val_interval=1000)

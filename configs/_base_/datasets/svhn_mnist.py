@@ -15,3 +15,4 @@ train_dataloader = dict(
     dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)
 test_dataloader = dict(dataset=target_test)
+train_cfg = dict(max_iters=20000, val_interval=2000)

@@ -12,3 +12,4 @@ train_dataloader = dict(
     dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)
 test_dataloader = dict(dataset=target_test)
+train_cfg = dict(max_iters=500, val_interval=250)

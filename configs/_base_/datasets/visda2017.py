@@ -1,7 +1,7 @@
-# VisDA-2017 (PAPER_NOTES sec. 4): synthetic renderings (train) -> real
+# VisDA-2017 (the paper's sec. 4): synthetic renderings (train) -> real
 # images (validation); 12 classes; the reported number is the per-class
-# mean accuracy, target/mean_class_accuracy. Loaders and transforms as
-# office31.py.
+# mean accuracy, target/mean_class_accuracy. Loaders, transforms and
+# training length as office31.py.
 # Layout (Transfer-Learning-Library's):
 #   <data_root>/visda-2017/image_list/{train,validation}.txt
 _base_ = ['./office31.py']

@@ -1,9 +1,7 @@
-# MCD on objects: the settings of sgd_objects.py with one optimizer for the
-# generator (backbone at a tenth of the rate, and the aligner) and one for
-# both classifiers.
-_base_ = ['./sgd_objects.py']
+# MCD on objects: the settings of sgd_lr1e-3_bs32.py with one optimizer for
+# the generator (backbone at a tenth of the rate, and the aligner) and one
+# for both classifiers.
 optim_wrapper = dict(
-    _delete_=True,
     constructor='MultiOptimWrapperConstructor',
     generator=dict(
         type='OptimWrapper',
@@ -13,3 +11,5 @@ optim_wrapper = dict(
     classifiers=dict(
         type='OptimWrapper',
         optimizer=dict(type='SGD', lr=1e-3, momentum=0.9, weight_decay=5e-4)))
+param_scheduler = []
+auto_scale_lr = dict(base_batch_size=32)

@@ -1,5 +1,5 @@
-# MCD's optimizers (Adam, lr 2e-4, weight decay 5e-4): one for the generator
-# (backbone and aligner), one for both classifiers.
+# MCD's optimizers (Adam, lr 2e-4, weight decay 5e-4) for batches of 128:
+# one for the generator (backbone and aligner), one for both classifiers.
 optim_wrapper = dict(
     constructor='MultiOptimWrapperConstructor',
     generator=dict(
@@ -10,6 +10,4 @@ optim_wrapper = dict(
         type='OptimWrapper',
         optimizer=dict(type='Adam', lr=2e-4, weight_decay=5e-4)))
 param_scheduler = []
-train_cfg = dict(type='IterBasedTrainLoop', max_iters=3000, val_interval=500)
-val_cfg = dict(type='ValLoop')
-test_cfg = dict(type='TestLoop')
+auto_scale_lr = dict(base_batch_size=128)
