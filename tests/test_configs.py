@@ -102,12 +102,19 @@ def test_usps_framing_is_explicit():
 
 def test_set_data_root_moves_every_dataset():
     cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mnist_usps.py')
-    set_data_root(cfg, '/datasets/')
-    assert cfg.train_dataloader.dataset.source.data_root == '/datasets/mnist'
-    assert cfg.test_dataloader.dataset.data_root == '/datasets/usps'
+    # A dataset whose data_root is written out, not taken from the
+    # config's variable, moves too.
+    cfg.val_dataloader.dataset.data_root = '/elsewhere'
+    set_data_root(cfg, '/datasets')
+    assert cfg.data_root == '/datasets'
+    for dataset in (cfg.train_dataloader.dataset.source,
+                    cfg.train_dataloader.dataset.target,
+                    cfg.val_dataloader.dataset, cfg.test_dataloader.dataset):
+        assert dataset.data_root == '/datasets'
     embedded = Config.fromfile(
         CONFIG_ROOT / 'mcd' / 'syndigits_ucidigits.py')
-    with pytest.raises(KeyError, match='no top-level data_root'):
+    with pytest.raises(KeyError, match='No dataset of this config takes a '
+                       'data_root'):
         set_data_root(embedded, '/datasets')
 
 

@@ -62,10 +62,9 @@ def test_every_model_builds():
 
 
 def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
-    mnist = dict(type='MNIST', data_root=str(shared_data / 'mnist'),
-                 subset_size=50)
-    usps = dict(type='USPS', data_root=str(shared_data / 'usps'),
-                subset_size=40)
+    mnist = dict(type='MNIST', data_root=str(shared_data), subset_size=50)
+    usps = dict(type='USPS', data_root=str(shared_data), subset_size=40)
+    image_list(tmp_path / 'images')
     configs = {
         'MNIST': mnist,
         'USPS': usps,
@@ -76,7 +75,7 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
         'HoldoutSplit': dict(type='HoldoutSplit', dataset=mnist, holdout=0.2,
                              part='holdout'),
         'ImageList': dict(type='ImageList', data_root=str(tmp_path),
-                          list_file=str(image_list(tmp_path))),
+                          folder='images', list_file='list.txt'),
     }
     needs_files = {'SVHN', 'GTSRB', 'SynSigns'}
     assert set(configs) | needs_files == set(registry.DATASETS.module_dict)
@@ -99,10 +98,9 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
 
 def image_list(folder):
     """A one-image list file in ``folder``."""
+    folder.mkdir()
     Image.new('RGB', (8, 8)).save(folder / 'image.png')
-    path = folder / 'list.txt'
-    path.write_text('image.png 0\n')
-    return path
+    (folder / 'list.txt').write_text('image.png 0\n')
 
 
 def test_every_transform_builds():

@@ -19,7 +19,8 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         'config outside a configs folder)')
     parser.add_argument(
         '--data-root',
-        help='folder holding the datasets (replaces the config\'s data_root)')
+        help='folder holding every dataset, set as the data_root of each '
+        'dataset of the config (default: the config\'s data_root, data)')
     parser.add_argument(
         '--domains',
         nargs=2,

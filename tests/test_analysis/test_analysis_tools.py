@@ -177,7 +177,7 @@ def test_feature_distance(features_file, tmp_path, capsys):
 def test_domain_dataset_configs_of_an_image_list_task():
     # Image lists have no split: the source test set is its training list,
     # read with the test transform like the target.
-    image_list = dict(type='ImageList', data_root='data/office31')
+    image_list = dict(type='ImageList', data_root='data', folder='office31')
     train_transform = dict(type='ResizeCrop', crop='random', flip=True)
     test_transform = dict(type='ResizeCrop', crop='center')
     cfg = Config(

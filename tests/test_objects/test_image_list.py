@@ -10,10 +10,12 @@ from dfa_lab.registry import DATASETS, DATA_SAMPLERS, TRANSFORMS
 
 
 def image_list(root, domain='amazon', crop='center', **kwargs):
+    """The image list of ``domain`` in the benchmark folder ``root``."""
     transform = dict(type='ResizeCrop', resize_size=72, crop_size=64,
                      crop=crop, flip=crop == 'random')
-    return DATASETS.build(dict(type='ImageList', data_root=str(root),
-                               domain=domain, transform=transform, **kwargs))
+    return DATASETS.build(
+        dict(type='ImageList', data_root=str(root.parent), folder=root.name,
+             domain=domain, transform=transform, **kwargs))
 
 
 def test_items_follow_the_list(office31):

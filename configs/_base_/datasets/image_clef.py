@@ -5,10 +5,8 @@
 #   <data_root>/image_clef/list/{i,p,c}List.txt
 #   with lines "i/n02691156_7563.JPEG 0".
 _base_ = ['./office31.py']
-data_root = 'data'
 image_list = dict(
-    data_root=data_root + '/image_clef', list_file='list/{domain}List.txt',
-    num_classes=12)
+    folder='image_clef', list_file='list/{domain}List.txt', num_classes=12)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='i'),

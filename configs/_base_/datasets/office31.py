@@ -18,10 +18,12 @@
 #   train_dataloader.dataset.source.transform.crop_size=221 \
 #     train_dataloader.dataset.target.transform.crop_size=221
 _base_ = ['./uda_loaders.py']
+# The folder holding every dataset; tools/train.py --data-root sets it.
 data_root = 'data'
 image_list = dict(
     type='ImageList',
-    data_root=data_root + '/office31',
+    data_root=data_root,
+    folder='office31',
     list_file='image_list/{domain}.txt',
     num_classes=31)
 # Resize to 256x256, then a random 224 crop and flip (training) or the

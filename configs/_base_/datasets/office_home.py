@@ -4,8 +4,7 @@
 # Layout:
 #   <data_root>/office-home/image_list/{Art,Clipart,Product,Real_World}.txt
 _base_ = ['./office31.py']
-data_root = 'data'
-image_list = dict(data_root=data_root + '/office-home', num_classes=65)
+image_list = dict(folder='office-home', num_classes=65)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='Art'),

@@ -5,8 +5,7 @@
 # Layout (Transfer-Learning-Library's):
 #   <data_root>/visda-2017/image_list/{train,validation}.txt
 _base_ = ['./office31.py']
-data_root = 'data'
-image_list = dict(data_root=data_root + '/visda-2017', num_classes=12)
+image_list = dict(folder='visda-2017', num_classes=12)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='train'),
