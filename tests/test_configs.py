@@ -1,24 +1,40 @@
-"""Every leaf config builds: its model, its optimizers and its datasets
-(or, for data that is not here, the clear missing-data error); each
-setting comes from the one file that owns it."""
+"""Every leaf config builds: its model, its optimizers and, on the tests'
+data folder, its datasets; each setting comes from the one file that owns
+it; names and work dirs follow configs/<method>/<task>.py."""
+import argparse
+import os.path as osp
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
+from dfa_lab.benchmark import parse_config_name
+from dfa_lab.benchmark.config_name import method_label
 from dfa_lab.datasets import DatasetNotFoundError
 from dfa_lab.registry import DATASETS, MODELS
-from dfa_lab.utils import (check_model_selection, enable_autocast,
+from dfa_lab.utils import (add_common_arguments, check_model_selection,
+                           enable_autocast, load_config, parse_arguments,
                            set_data_root)
 
 CONFIG_ROOT = Path(__file__).resolve().parents[1] / 'configs'
 LEAF_CONFIGS = sorted(
     p for p in CONFIG_ROOT.rglob('*.py') if '_base_' not in p.parts)
 SCHEDULES = sorted((CONFIG_ROOT / '_base_' / 'schedules').glob('*.py'))
-ABSENT_DATA = ('svhn_mnist', 'synsigns_gtsrb', 'office31', 'office_home',
-               'image_clef', 'visda2017')
+TASKS = sorted({p.name for p in LEAF_CONFIGS})
+# One config per task on dataset files, and the file it reads first.
+FIRST_FILE_READ = {
+    'mcd/mnist_usps.py': 'mnist/MNIST/raw/train-images-idx3-ubyte',
+    'mcd/usps_mnist.py': 'usps/usps.bz2',
+    'mcd/svhn_mnist.py': 'svhn/train_32x32.mat',
+    'mcd/synsigns_gtsrb.py': 'synsigns/train_labelling.txt',
+    'mcd/office31.py': 'office31',
+    'mcd/office_home.py': 'office-home',
+    'mcd/image_clef.py': 'image_clef',
+    'mcd/visda2017.py': 'visda-2017',
+}
 # <optimizer>_lr<learning rate>_bs<batch size>[_mcd]
 SCHEDULE_NAME = re.compile(
     r'(?P<optimizer>[a-z]+)_lr(?P<lr>[0-9.e-]+)_bs(?P<batch>[0-9]+)'
@@ -37,7 +53,7 @@ def test_configs_are_found():
 
 @pytest.mark.parametrize('path', LEAF_CONFIGS,
                          ids=[config_id(p) for p in LEAF_CONFIGS])
-def test_config_builds(path, shared_data):
+def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'dfa_lab'
     if cfg.model.backbone.get('pretrained'):
@@ -45,15 +61,21 @@ def test_config_builds(path, shared_data):
     model = MODELS.build(cfg.model)
     build_optim_wrapper(model, cfg.optim_wrapper)
     assert cfg.train_cfg.max_iters % cfg.train_cfg.val_interval == 0
+    # The datasets are the task's, built in test_task_datasets_build.
+    task = Config.fromfile(CONFIG_ROOT / '_base_' / 'datasets' / path.name)
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        assert cfg[loader].dataset == task[loader].dataset
+
+
+@pytest.mark.parametrize('task', TASKS)
+def test_task_datasets_build(task, data_root):
+    cfg = Config.fromfile(CONFIG_ROOT / '_base_' / 'datasets' / task)
     if 'data_root' in cfg:
-        set_data_root(cfg, str(shared_data))
+        assert cfg.data_root == 'data'
+        set_data_root(cfg, str(data_root))
     else:
         cfg.train_dataloader.dataset.source.num_samples = 100
     train, test = cfg.train_dataloader.dataset, cfg.val_dataloader.dataset
-    if path.stem.endswith(ABSENT_DATA):
-        with pytest.raises(DatasetNotFoundError, match=str(shared_data)):
-            DATASETS.build(train)
-        return
     pairs = DATASETS.build(train)
     item = pairs[(0, 0)]
     assert item['source']['img'].shape == item['target']['img'].shape
@@ -92,6 +114,52 @@ def test_batch_and_training_length_come_from_schedule_and_task(path):
     task = Config.fromfile(CONFIG_ROOT / '_base_' / 'datasets' / path.name)
     assert cfg.train_cfg == task.train_cfg
     assert cfg.train_cfg.type == 'IterBasedTrainLoop'
+
+
+@pytest.mark.parametrize('config, expected', FIRST_FILE_READ.items())
+def test_datasets_read_the_data_folder_by_default(config, expected, tmp_path,
+                                                 monkeypatch):
+    # Without --data-root, every dataset reads data/<its folder>.
+    monkeypatch.chdir(tmp_path)
+    cfg = Config.fromfile(CONFIG_ROOT / config)
+    with pytest.raises(DatasetNotFoundError,
+                       match=str(tmp_path / 'data' / expected)):
+        DATASETS.build(cfg.train_dataloader.dataset)
+
+
+def cli_config(argv):
+    parser = argparse.ArgumentParser()
+    add_common_arguments(parser)
+    return load_config(parse_arguments(parser, argv))
+
+
+def test_a_variant_is_a_config_of_a_few_lines(tmp_path, monkeypatch):
+    configs = tmp_path / 'configs'
+    shutil.copytree(CONFIG_ROOT, configs)
+    variant = configs / 'dfa_mcd' / 'my_variant' / 'mnist_usps.py'
+    variant.parent.mkdir()
+    variant.write_text("_base_ = ['../mnist_usps.py']\n"
+                       'model = dict(aligner=dict(beta=1.0))\n')
+    cfg = Config.fromfile(variant)
+    dfa_mcd = Config.fromfile(CONFIG_ROOT / 'dfa_mcd' / 'mnist_usps.py')
+    assert cfg.model.aligner == dict(dfa_mcd.model.aligner, beta=1.0)
+    assert cfg.train_cfg == dfa_mcd.train_cfg
+    name = parse_config_name(str(variant))
+    assert name == ('dfa_mcd/my_variant', 'mnist_usps')
+    assert method_label(name.method) == 'DFA-MCD (my_variant)'
+    monkeypatch.chdir(tmp_path)
+    assert cli_config([str(variant)]).work_dir == osp.join(
+        './work_dirs', 'dfa_mcd', 'my_variant', 'mnist_usps')
+    assert cli_config(['configs/ablations/kld/mnist_usps.py']).work_dir == \
+        osp.join('./work_dirs', 'ablations', 'kld', 'mnist_usps')
+
+
+def test_work_dir_of_a_config_outside_configs(tmp_path):
+    config = tmp_path / 'my_config.py'
+    config.write_text(
+        f"_base_ = ['{CONFIG_ROOT / 'mcd' / 'syndigits_ucidigits.py'}']\n")
+    assert cli_config([str(config)]).work_dir == './work_dirs/my_config'
+    assert cli_config([str(config), '--work-dir', 'here']).work_dir == 'here'
 
 
 def test_usps_framing_is_explicit():

@@ -15,6 +15,7 @@ TINY = [
 ]
 
 
+@pytest.mark.slow
 def test_sensitivity_end_to_end(tmp_path, capsys):
     tool = load_tool('sensitivity')
     out = tmp_path / 'beta.md'

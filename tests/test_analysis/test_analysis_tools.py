@@ -96,6 +96,7 @@ def test_tools_have_help(tool, capsys):
     assert 'usage:' in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_extract_features(features_file):
     features = load_features(str(features_file))
     assert features['split'] == 'test' and features['per_class'] == PER_CLASS
@@ -116,12 +117,14 @@ def test_extract_features(features_file):
             assert torch.equal(part['pred_labels'][name], out.argmax(1))
 
 
+@pytest.mark.slow
 def test_tsne(features_file, tmp_path):
     out = tmp_path / 'tsne.png'
     load_tool('tsne').main([str(features_file), '--out', str(out)])
     assert_png(out)
 
 
+@pytest.mark.slow
 def test_latent_histogram(features_file, tmp_path):
     out = tmp_path / 'histogram.png'
     load_tool('latent_histogram').main(
@@ -129,6 +132,7 @@ def test_latent_histogram(features_file, tmp_path):
     assert_png(out)
 
 
+@pytest.mark.slow
 def test_accuracy_curves(run_dir, tmp_path, capsys):
     out = tmp_path / 'curves.png'
     load_tool('accuracy_curves').main(
@@ -142,6 +146,7 @@ def test_accuracy_curves(run_dir, tmp_path, capsys):
         in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_label_free_metrics_in_training(run_dir):
     ((step, metrics), ) = load_validation_records(str(run_dir))
     assert label_free_criteria([(step, metrics)]) == [
@@ -154,6 +159,7 @@ def test_label_free_metrics_in_training(run_dir):
     assert (run_dir / 'best_label_free_snd_iter_2.pth').is_file()
 
 
+@pytest.mark.slow
 def test_feature_distance(features_file, tmp_path, capsys):
     out = tmp_path / 'table7.md'
     load_tool('feature_distance').main([

@@ -91,7 +91,7 @@ def test_bad_lines_name_file_and_line(office31, line, message):
 
 
 def test_paths_may_contain_spaces_and_lists_must_not_be_empty(office31):
-    (office31 / 'amazon' / '0.png').rename(office31 / 'amazon' / 'a b.png')
+    (office31 / 'amazon' / '000_0.jpg').rename(office31 / 'amazon' / 'a b.png')
     (office31 / 'image_list' / 'spaces.txt').write_text(
         'amazon/a b.png 7\n\n')
     dataset = image_list(office31, 'spaces')

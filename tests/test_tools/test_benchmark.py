@@ -350,6 +350,7 @@ def run_tool(tmp_path):
         timeout=300)
 
 
+@pytest.mark.slow
 def test_benchmark_end_to_end(tmp_path):
     first = run_tool(tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]

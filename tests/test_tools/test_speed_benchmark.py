@@ -46,6 +46,7 @@ def test_plain_loop_computes_what_train_step_computes(config):
     assert check.matches, check
 
 
+@pytest.mark.slow
 def test_tool_writes_both_tables(tmp_path, capsys):
     out = tmp_path / 'speed.md'
     assert run_tool('--iters', '3', '--warmup', '1', '--rounds', '1',
