@@ -162,6 +162,18 @@ def test_work_dir_of_a_config_outside_configs(tmp_path):
     assert cli_config([str(config), '--work-dir', 'here']).work_dir == 'here'
 
 
+def test_readme_and_results_name_existing_configs():
+    repo = CONFIG_ROOT.parent
+    documents = [repo / 'README.md', *(repo / 'docs').rglob('*.md')]
+    named = {
+        name
+        for document in documents
+        for name in re.findall(r'configs/[\w/.-]+?\.py', document.read_text())
+    }
+    assert 'configs/dfa_mcd/mnist_usps.py' in named
+    assert [name for name in named if not (repo / name).is_file()] == []
+
+
 def test_usps_framing_is_explicit():
     cfg = Config.fromfile(CONFIG_ROOT / 'mcd' / 'mnist_usps.py')
     assert cfg.train_dataloader.dataset.target.content_size == 20
