@@ -168,7 +168,8 @@ def test_readme_and_results_name_existing_configs():
     named = {
         name
         for document in documents
-        for name in re.findall(r'configs/[\w/.-]+?\.py', document.read_text())
+        for name in re.findall(r'(?<!\w)configs/[\w/.-]+?\.py',
+                               document.read_text())
     }
     assert 'configs/dfa_mcd/mnist_usps.py' in named
     assert [name for name in named if not (repo / name).is_file()] == []
