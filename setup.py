@@ -17,9 +17,6 @@ setup(
     packages=find_packages(include=['dfa_lab', 'dfa_lab.*']),
     python_requires='>=3.9',
     install_requires=read_requirements('runtime'),
-    extras_require={
-        'tests': read_requirements('tests'),
-        'optional': read_requirements('optional'),
-    },
+    extras_require={'tests': read_requirements('tests')},
     license='Apache-2.0',
 )

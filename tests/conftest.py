@@ -4,8 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO_ROOT.parent / 'shared' / 'data'
+from dataset_files import write_data_root
 
 
 def pytest_configure(config):
@@ -16,8 +15,9 @@ def pytest_configure(config):
     register_all_modules()
 
 
-@pytest.fixture
-def shared_data():
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f'shared data folder {SHARED_DATA} is absent')
-    return SHARED_DATA
+@pytest.fixture(scope='session')
+def data_root(tmp_path_factory) -> Path:
+    """A data folder holding every file-backed dataset of the configs in
+    its real format, laid out as the configs expect (see
+    tests/dataset_files.py). Tests must not change it."""
+    return write_data_root(tmp_path_factory.mktemp('data'))

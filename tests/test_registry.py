@@ -69,14 +69,17 @@ def test_every_model_builds():
         assert type(module).__name__ == name
 
 
-def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
-    mnist = dict(type='MNIST', data_root=str(shared_data / 'mnist'),
-                 subset_size=50)
-    usps = dict(type='USPS', data_root=str(shared_data / 'usps'),
-                subset_size=40)
+def test_every_dataset_and_sampler_builds(data_root, tmp_path):
+    root = str(data_root)
+    mnist = dict(type='MNIST', data_root=root, subset_size=50)
+    usps = dict(type='USPS', data_root=root, split='test', subset_size=40)
+    image_list(tmp_path / 'images')
     configs = {
         'MNIST': mnist,
         'USPS': usps,
+        'SVHN': dict(type='SVHN', data_root=root, split='test'),
+        'GTSRB': dict(type='GTSRB', data_root=root, split='test'),
+        'SynSigns': dict(type='SynSigns', data_root=root),
         'SynDigits': dict(type='SynDigits', num_samples=20),
         'UCIDigits': dict(type='UCIDigits', split='test'),
         'UDAPairDataset': dict(type='UDAPairDataset', source=mnist,
@@ -84,18 +87,18 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
         'HoldoutSplit': dict(type='HoldoutSplit', dataset=mnist, holdout=0.2,
                              part='holdout'),
         'ImageList': dict(type='ImageList', data_root=str(tmp_path),
-                          list_file=str(image_list(tmp_path))),
+                          folder='images', list_file='list.txt'),
     }
-    needs_files = {'SVHN', 'GTSRB', 'SynSigns'}
-    assert set(configs) | needs_files == set(registry.DATASETS.module_dict)
+    assert set(configs) == set(registry.DATASETS.module_dict)
     for name, cfg in configs.items():
         dataset = registry.DATASETS.build(cfg)
         assert type(dataset).__name__ == name and len(dataset) > 0
-    # Built from files in tests/test_datasets; absent here, each one names
-    # the path it expected.
-    for name in needs_files:
-        with pytest.raises(DatasetNotFoundError, match=str(tmp_path)):
-            registry.DATASETS.build(dict(type=name, data_root=str(tmp_path)))
+    # Where files are missing, each one names the path it expected.
+    for name in ('MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns', 'ImageList'):
+        cfg = dict(configs[name], data_root=str(tmp_path / 'none'))
+        with pytest.raises(DatasetNotFoundError,
+                           match=str(tmp_path / 'none')):
+            registry.DATASETS.build(cfg)
     assert set(registry.DATA_SAMPLERS.module_dict) == {'UDAPairSampler'}
     sampler = registry.DATA_SAMPLERS.build(
         dict(type='UDAPairSampler', seed=0),
@@ -107,10 +110,9 @@ def test_every_dataset_and_sampler_builds(shared_data, tmp_path):
 
 def image_list(folder):
     """A one-image list file in ``folder``."""
+    folder.mkdir()
     Image.new('RGB', (8, 8)).save(folder / 'image.png')
-    path = folder / 'list.txt'
-    path.write_text('image.png 0\n')
-    return path
+    (folder / 'list.txt').write_text('image.png 0\n')
 
 
 def test_every_transform_builds():

@@ -1,15 +1,16 @@
 """Train configs over several seeds and tabulate their target accuracy.
 
-Every config x seed trains in its own ``tools/train.py`` process under
-``<work-dir>/<config name>/seed_<seed>``, its output in ``train.log`` there.
-Finished runs are not trained again. The table (one section per task) goes
-to ``--out`` and to the terminal, the same results as JSON next to it.
+Every config ``configs/<method>/<task>.py`` x seed trains in its own
+``tools/train.py`` process under ``<work-dir>/<method>/<task>/seed_<seed>``,
+its output in ``train.log`` there. Finished runs are not trained again.
+The table (one section per task) goes to ``--out`` and to the terminal, the
+same results as JSON next to it.
 
 Example::
 
-    python tools/benchmark.py configs/mcd/mcd_usps-cnn_mnist2usps.py \
-        configs/source_only/source-only_usps-cnn_mnist2usps.py \
-        --seeds 1 2 3 --data-root ../shared/data \
+    python tools/benchmark.py configs/mcd/mnist_usps.py \
+        configs/source_only/mnist_usps.py \
+        --seeds 1 2 3 --data-root data \
         --work-dir work_dirs/benchmark --out docs/results/digits.md
 """
 import argparse
@@ -31,7 +32,7 @@ def parse_args(argv=None):
         'configs',
         nargs='+',
         metavar='CONFIG',
-        help='config files named <method>_<network>_<task>.py')
+        help='config files at configs/<method>/<task>.py')
     parser.add_argument(
         '--seeds',
         nargs='+',
@@ -45,7 +46,7 @@ def parse_args(argv=None):
     parser.add_argument(
         '--work-dir',
         default='work_dirs/benchmark',
-        help='runs go to <work-dir>/<config name>/seed_<seed>')
+        help='runs go to <work-dir>/<method>/<task>/seed_<seed>')
     parser.add_argument(
         '--out',
         help='markdown file for the table, <work-dir>/benchmark.md by '

@@ -4,7 +4,7 @@
 Each value of ``--values`` trains the config with
 ``model.aligner.<param>=<value>`` over ``--seeds``, through the benchmark's
 run machinery: each run in
-``<work-dir>/<param>_<value>/<config name>/seed_<seed>``, its output in
+``<work-dir>/<param>_<value>/<method>/<task>/seed_<seed>``, its output in
 ``train.log`` there; finished runs are not trained again. A markdown table
 of the accuracy after the last iteration (mean ± std over seeds) goes to
 ``--out`` and to the terminal, and its plot against the value (log axis)
@@ -13,9 +13,9 @@ to ``--out`` with a ``.png`` suffix.
 Example::
 
     python tools/sensitivity.py \
-        configs/dfa_ent/dfa-ent_usps-cnn_mnist2usps.py \
+        configs/dfa_ent/mnist_usps.py \
         --param alpha --values 0.001 0.01 0.1 1 10 100 --seeds 1 2 3 \
-        --data-root ../shared/data --work-dir work_dirs/sensitivity \
+        --data-root data --work-dir work_dirs/sensitivity \
         --out docs/results/sensitivity_alpha.md
 """
 import argparse
@@ -37,6 +37,7 @@ from dfa_lab.benchmark import (ACCURACY_KEY, MethodSummary,  # noqa: E402
                                summarize)
 from dfa_lab.benchmark.report import mean_std  # noqa: E402
 from dfa_lab.benchmark.runs import parse_cfg_options  # noqa: E402
+from dfa_lab.utils.config import config_name  # noqa: E402
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 PARAMS = ('alpha', 'beta')
@@ -62,7 +63,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'it out for configs on embedded data')
     parser.add_argument(
         '--work-dir', default='work_dirs/sensitivity',
-        help='runs go to <work-dir>/<param>_<value>/<config name>/'
+        help='runs go to <work-dir>/<param>_<value>/<method>/<task>/'
         'seed_<seed>')
     parser.add_argument(
         '--out',
@@ -128,8 +129,7 @@ def render_markdown(param: str, summaries: Dict[str, MethodSummary],
     command and the machines that trained the runs."""
     config = next(iter(summaries.values())).config
     lines = [
-        f'# Sensitivity to {param}: '
-        f'{osp.splitext(osp.basename(config))[0]}', '',
+        f'# Sensitivity to {param}: {config_name(config)}', '',
         f'| {param} | last iter (mean ± std) | oracle best (mean ± std) '
         '| seeds | iterations |', '|---|---|---|---|---|'
     ]
@@ -181,8 +181,8 @@ def plot_sweep(param: str, summaries: Dict[str, MethodSummary],
     axis.set_xscale('log')
     axis.set_xlabel(param)
     axis.set_ylabel('target accuracy (%)')
-    axis.set_title(osp.splitext(osp.basename(
-        next(iter(summaries.values())).config))[0], fontsize=8)
+    axis.set_title(
+        config_name(next(iter(summaries.values())).config), fontsize=8)
     axis.grid(True, alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=100)

@@ -8,7 +8,7 @@ markdown file.
 
 Example::
 
-    python tools/speed_benchmark.py --data-root ../shared/data \
+    python tools/speed_benchmark.py --data-root data \
         --out docs/results/speed.md
 """
 import argparse
@@ -28,8 +28,8 @@ from dfa_lab.utils import set_data_root
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIGS = [
-    osp.join(REPO, 'configs/mcd/mcd_usps-cnn_mnist2usps.py'),
-    osp.join(REPO, 'configs/dfa_mcd/dfa-mcd_usps-cnn_mnist2usps.py')
+    osp.join(REPO, 'configs/mcd/mnist_usps.py'),
+    osp.join(REPO, 'configs/dfa_mcd/mnist_usps.py')
 ]
 
 

@@ -7,16 +7,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .ablation import TABLE8_NOTE, TABLE8_ROWS, method_label
-from .config_name import parse_config_name
+from .ablation import TABLE8_NOTE, TABLE8_ROWS
+from .config_name import method_label, parse_config_name
 from .paper import PaperAccuracy, paper_accuracy
 from .runs import RunResult, RunSpec
 from .scalars import ACCURACY_KEY, label_free_criteria, pick_validation
 
 # Baselines first, then the DFA variants of the same hosts, then the
 # ablations in Table 8's order.
-METHOD_ORDER = ('source-only', 'ent', 'mcd', 'dfa-ent', 'dfa-mcd',
-                *TABLE8_ROWS)
+METHOD_ORDER = ('source_only', 'ent', 'mcd', 'safn', 'dfa_ent', 'dfa_mcd',
+                'dfa_safn', *TABLE8_ROWS)
 COLUMNS = ('method', 'last iter (mean ± std)', 'oracle best (mean ± std)',
            'paper', 'seeds', 'iterations', 'minutes / run')
 NOTES = (
@@ -45,9 +45,8 @@ class MethodSummary:
 
     Args:
         config: Config path.
-        method: Method, from the config name.
-        network: Network, from the config name.
-        task: Task, from the config name.
+        method: Method, from the config path.
+        task: Task, from the config path.
         seeds: Seeds of the finished runs.
         last_accuracy: Accuracy at the last validation of each finished run.
         last_iters: Iteration of that validation, for each finished run.
@@ -67,7 +66,6 @@ class MethodSummary:
     """
     config: str
     method: str
-    network: str
     task: str
     seeds: List[int] = field(default_factory=list)
     last_accuracy: List[float] = field(default_factory=list)
@@ -113,10 +111,14 @@ class MethodSummary:
 
 
 def method_rank(method: str) -> Tuple[int, str]:
-    """Sort key of a method: :data:`METHOD_ORDER` first, then the others
-    alphabetically."""
+    """Sort key of a method: :data:`METHOD_ORDER` first, each followed by
+    its nested variants (``dfa_mcd/<variant>`` after ``dfa_mcd``)
+    alphabetically, then the others alphabetically."""
     if method in METHOD_ORDER:
         return METHOD_ORDER.index(method), ''
+    top = method.partition('/')[0]
+    if top in METHOD_ORDER:
+        return METHOD_ORDER.index(top), method
     return len(METHOD_ORDER), method
 
 
@@ -147,7 +149,7 @@ def summarize(specs: Sequence[RunSpec], results: Dict[RunSpec, RunResult],
     tasks = list(dict.fromkeys(s.task for s in summaries.values()))
     return sorted(
         summaries.values(),
-        key=lambda s: (tasks.index(s.task), method_rank(s.method), s.network))
+        key=lambda s: (tasks.index(s.task), method_rank(s.method)))
 
 
 def mean_std(values: Sequence[float]) -> Tuple[float, Optional[float]]:
@@ -243,17 +245,15 @@ def render_markdown(summaries: Sequence[MethodSummary], command: str) -> str:
     """One markdown section per task: its table, then notes, the command
     line that produced it and the machines its runs were trained on.
 
-    A row is labelled with its method (a Table-8 ablation also with its
-    latent alignment), and with the network too where a task holds the same
-    method on several networks. Where runs of the task logged label-free
-    criteria or ``source_val/accuracy``, each gets a column of the accuracy
-    it selects.
+    A row is labelled with its method (:func:`method_label`; a Table-8
+    ablation also with its latent alignment). Where runs of the task logged
+    label-free criteria or ``source_val/accuracy``, each gets a column of
+    the accuracy it selects.
     """
     lines = ['# Benchmark results']
     tasks = list(dict.fromkeys(s.task for s in summaries))
     for task in tasks:
         rows = [s for s in summaries if s.task == task]
-        methods = [s.method for s in rows]
         criteria = sorted({c for s in rows for c in s.label_free_picks})
         columns = table_columns(criteria)
         lines += [
@@ -261,10 +261,7 @@ def render_markdown(summaries: Sequence[MethodSummary], command: str) -> str:
             '|' + '---|' * len(columns)
         ]
         for summary in rows:
-            label = method_label(summary.method)
-            if methods.count(summary.method) > 1:
-                label += f' ({summary.network})'
-            cells = table_row(summary, label, criteria)
+            cells = table_row(summary, method_label(summary.method), criteria)
             lines.append('| ' + ' | '.join(cells) + ' |')
         lines += ['', NOTES]
         if criteria:
@@ -300,7 +297,6 @@ def summary_to_dict(summary: MethodSummary) -> dict:
     return dict(
         config=summary.config,
         method=summary.method,
-        network=summary.network,
         task=summary.task,
         seeds=summary.seeds,
         last_iter=aggregate(summary.last_accuracy),

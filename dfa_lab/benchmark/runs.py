@@ -1,9 +1,9 @@
 """Plan, run and record the training runs of a benchmark.
 
 Every (config, seed) pair trains in its own ``tools/train.py`` process under
-``<work_dir>/<config name>/seed_<seed>``. A finished run leaves
-``result.json`` there, so running the benchmark again only trains what is
-missing.
+``<work_dir>/<method>/<task>/seed_<seed>`` for ``configs/<method>/<task>.py``.
+A finished run leaves ``result.json`` there, so running the benchmark again
+only trains what is missing.
 """
 import argparse
 import json
@@ -23,6 +23,7 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import find_latest_checkpoint
 
+from dfa_lab.utils.config import config_name
 from .config_name import parse_config_name
 from .scalars import ACCURACY_KEY, ValidationRecord, load_validation_records
 
@@ -68,8 +69,9 @@ class RunSpec:
 
     @property
     def name(self) -> str:
-        """The config's file name without ``.py``."""
-        return osp.splitext(osp.basename(self.config))[0]
+        """``<method>/<task>`` of the config (see
+        :func:`~dfa_lab.utils.config.config_name`)."""
+        return config_name(self.config)
 
     @property
     def run_dir(self) -> str:
@@ -142,9 +144,9 @@ def plan_runs(configs: Sequence[str], seeds: Sequence[int],
 
     Raises:
         FileNotFoundError: A config does not exist.
-        ValueError: A config name does not follow
-            ``<method>_<network>_<task>.py``, two runs would share a run
-            folder (configs with the same file name, or a repeated seed), or
+        ValueError: A config is not at ``configs/<method>/<task>.py``, two
+            runs would share a run folder (configs with the same method and
+            task, or a repeated seed), or
             ``cfg_options`` sets the seed (the benchmark sets it from
             ``seeds``).
     """
@@ -166,7 +168,7 @@ def plan_runs(configs: Sequence[str], seeds: Sequence[int],
             raise ValueError(
                 f'{other.config} seed {other.seed} and {spec.config} seed '
                 f'{spec.seed} would both run in {spec.run_dir}: configs need '
-                'distinct file names, and seeds must not repeat.')
+                'distinct <method>/<task> paths, and seeds must not repeat.')
     return specs
 
 

@@ -33,7 +33,7 @@ from dfa_lab.models.adapters import MCD
 from dfa_lab.models.losses import classifier_discrepancy, cross_entropy
 from dfa_lab.registry import DATA_SAMPLERS, DATASETS, MODELS
 from dfa_lab.structures import EncoderOutput
-from .config_name import parse_config_name
+from .config_name import method_label, parse_config_name
 
 #: One DFA-MCD epoch over one MCD epoch in the paper (SVHN->MNIST, RTX 2070).
 PAPER_DFA_MCD_RATIO = 1.21
@@ -406,11 +406,12 @@ def render_speed_markdown(results: Sequence[SpeedResult],
     for result in results:
         per_round = ', '.join(f'{s:.4f}' for s in result.round_means)
         overhead = result.seconds / seconds[(result.config, 'plain')]
-        lines.append(f'| {result.method} | {result.variant} | '
-                     f'{result.seconds:.4f} | {per_round} | {overhead:.2f} |')
+        lines.append(f'| {method_label(result.method)} | '
+                     f'{result.variant} | {result.seconds:.4f} | '
+                     f'{per_round} | {overhead:.2f} |')
     base, other = paths[0], paths[-1]
-    ratio_name = (f'{parse_config_name(other).method} / '
-                  f'{parse_config_name(base).method}')
+    ratio_name = (f'{method_label(parse_config_name(other).method)} / '
+                  f'{method_label(parse_config_name(base).method)}')
     lines += ['', f'| variant | {ratio_name} |', '|---|---|']
     for variant in VARIANTS:
         ratio = seconds[(other, variant)] / seconds[(base, variant)]
@@ -446,8 +447,8 @@ def render_speed_markdown(results: Sequence[SpeedResult],
         steps = ', '.join(f'{a:.6g} / {b:.6g}'
                           for a, b in zip(check.dfa_lab, check.plain))
         verdict = 'same' if check.matches else 'DIFFERENT'
-        lines.append(f'- {parse_config_name(config).method}: {steps} '
-                     f'({verdict})')
+        label = method_label(parse_config_name(config).method)
+        lines.append(f'- {label}: {steps} ({verdict})')
     load = ', '.join(f'{value:.2f}' for value in load_average)
     busy = (' - measured while other processes may share the CPU'
             if load_average[0] > BUSY_LOAD else '')

@@ -11,8 +11,9 @@ from .base import check_positive_int, dataset_not_found
 
 HOW_TO_GET = (
     'Download the benchmark and its image lists ("relative/path label" '
-    'per line) and point data_root (and list_file) at them; the files in '
-    'configs/_base_/datasets/ give each benchmark\'s expected layout.')
+    'per line) into <data_root>/<folder>, or point data_root, folder and '
+    'list_file at them; the files in configs/_base_/datasets/ give each '
+    'benchmark\'s expected layout.')
 
 
 @DATASETS.register_module()
@@ -20,32 +21,38 @@ class ImageList(Dataset):
     """Images and labels listed in a text file, one ``relative/path
     label`` per line.
 
-    Paths are relative to ``data_root``; labels are integers. An item is
-    ``{'img': Tensor, 'label': int}``, like the digit datasets, so
-    :class:`~dfa_lab.datasets.UDAPairDataset` pairs two image lists as it
-    pairs digit sets. The image is ``(3, S, S)``, or ``(10, 3, S, S)`` with
-    a ten-crop transform (``ResizeCrop(crop='ten')``).
+    The benchmark lies in ``<data_root>/<folder>`` (e.g.
+    ``data/office31``); the list's paths are relative to that folder and
+    labels are integers. An item is ``{'img': Tensor, 'label': int}``, like
+    the digit datasets, so :class:`~dfa_lab.datasets.UDAPairDataset` pairs
+    two image lists as it pairs digit sets. The image is ``(3, S, S)``, or
+    ``(10, 3, S, S)`` with a ten-crop transform (``ResizeCrop(crop='ten')``).
 
     ``list_file`` may contain ``{domain}``, filled in with ``domain``: one
     config key then selects the domain, e.g. ``list_file='image_list/
     {domain}.txt', domain='amazon'`` reads ``image_list/amazon.txt``.
 
     Args:
-        data_root: Folder the list's paths are relative to.
-        list_file: The image list, relative to ``data_root`` (or absolute).
+        data_root: The folder holding every dataset.
+        folder: The benchmark's folder inside ``data_root`` (``office31``,
+            ``office-home``, ``image_clef``, ``visda-2017`` in the configs).
+        list_file: The image list, relative to the benchmark's folder (or
+            absolute).
         domain: Fills ``{domain}`` in ``list_file``.
         num_classes: If given, every label must lie in ``[0, num_classes)``.
         transform: The transform from an RGB PIL image to a tensor: a
             config for the ``TRANSFORMS`` registry or a callable.
 
     Raises:
-        DatasetNotFoundError: ``data_root`` or the list file is missing.
+        DatasetNotFoundError: The benchmark's folder or the list file is
+            missing.
         ValueError: A line of the list is not ``path label`` with an
             integer label in range; the message names the file and line.
     """
 
     def __init__(self,
                  data_root: str,
+                 folder: str,
                  list_file: str = 'image_list/{domain}.txt',
                  domain: Optional[str] = None,
                  num_classes: Optional[int] = None,
@@ -54,15 +61,17 @@ class ImageList(Dataset):
             raise ValueError(
                 f'list_file {list_file!r} contains {{domain}}: set domain.')
         self.data_root = data_root
+        self.folder = folder
+        self.root = osp.join(data_root, folder)
         self.domain = domain
-        self.list_file = osp.join(data_root, list_file.format(domain=domain))
+        self.list_file = osp.join(self.root, list_file.format(domain=domain))
         if num_classes is not None:
             check_positive_int('num_classes', num_classes)
         self.num_classes = num_classes
         self.transform = TRANSFORMS.build(transform) if isinstance(
             transform, dict) else transform
         name = f'Image list {domain or list_file}'
-        for path in (data_root, self.list_file):
+        for path in (self.root, self.list_file):
             if not osp.exists(path):
                 raise dataset_not_found(name, [path], HOW_TO_GET)
         self.samples = self.read_list()
@@ -97,7 +106,7 @@ class ImageList(Dataset):
         if self.num_classes is not None and label >= self.num_classes:
             raise ValueError(f'{where}: label {label} is not below '
                              f'num_classes={self.num_classes}.')
-        return osp.join(self.data_root, path), label
+        return osp.join(self.root, path), label
 
     @property
     def metainfo(self) -> dict:

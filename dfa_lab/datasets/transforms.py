@@ -17,7 +17,7 @@ IMAGENET_STD = (0.229, 0.224, 0.225)
 class ResizeCrop:
     """Resize to a square, crop, and normalise with ImageNet's statistics.
 
-    The protocol of the object tasks (PAPER_NOTES sec. 1): every image is
+    The protocol of the object tasks (the paper's sec. 4): every image is
     resized to ``resize_size`` x ``resize_size`` (the aspect ratio is not
     kept, as in the authors' code), then
 

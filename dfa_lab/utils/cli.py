@@ -5,7 +5,7 @@ import os.path as osp
 
 from mmengine.config import Config, DictAction
 
-from .config import set_data_root, set_domains
+from .config import config_name, set_data_root, set_domains
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -14,11 +14,13 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('config', help='config file path')
     parser.add_argument(
         '--work-dir',
-        help='where logs and checkpoints go; default '
-        'work_dirs/<config name>')
+        help='where logs and checkpoints go; default work_dirs/<method>/'
+        '<task> for configs/<method>/<task>.py (work_dirs/<file name> for a '
+        'config outside a configs folder)')
     parser.add_argument(
         '--data-root',
-        help='folder holding the datasets (replaces the config\'s data_root)')
+        help='folder holding every dataset, set as the data_root of each '
+        'dataset of the config (default: the config\'s data_root, data)')
     parser.add_argument(
         '--domains',
         nargs=2,
@@ -60,6 +62,5 @@ def load_config(args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', config_name(args.config))
     return cfg

@@ -1,41 +1,59 @@
 """Config adjustments shared by the command-line tools."""
 import copy
+import os.path as osp
 from typing import Any, Union
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
+
+
+def config_name(config: str) -> str:
+    """The name of a config: its path below the innermost ``configs``
+    folder, without ``.py`` (``dfa_mcd/mnist_usps`` for
+    ``configs/dfa_mcd/mnist_usps.py``), or the file's stem for a config
+    outside a ``configs`` folder. Work dirs are named after it."""
+    parts = osp.abspath(config).split(osp.sep)
+    folders = parts[:-1]
+    if 'configs' in folders:
+        parts = parts[len(folders) - folders[::-1].index('configs'):]
+    else:
+        parts = parts[-1:]
+    return osp.splitext('/'.join(parts))[0]
 
 
 def set_data_root(cfg: Config, data_root: str) -> None:
-    """Move every dataset of ``cfg`` under ``data_root``.
+    """Read every dataset of ``cfg`` from ``data_root``.
 
-    Dataset configs declare a top-level ``data_root`` and build each
-    dataset's ``data_root`` below it (``data_root + '/mnist'``). This swaps
-    that common prefix in every nested ``data_root`` entry.
+    File-backed datasets take the folder that holds all datasets as their
+    ``data_root`` and read their own sub-folder of it; configs pass each of
+    them their top-level ``data_root``. This sets the top-level variable and
+    the ``data_root`` of every dataset, wherever it is nested.
 
     Raises:
-        KeyError: The config declares no top-level ``data_root`` (e.g. a task
-            on embedded data, which reads no files).
+        KeyError: No dataset of the config takes a ``data_root`` (e.g. a
+            task on embedded data, which reads no files).
     """
-    if 'data_root' not in cfg:
-        raise KeyError(
-            'This config declares no top-level data_root: its datasets read '
-            'no files, so --data-root has nothing to change.')
-    old = cfg.data_root.rstrip('/')
-    new = data_root.rstrip('/')
+    datasets = []
 
     def visit(node: Any) -> None:
-        if isinstance(node, (dict, ConfigDict)):
-            for key, value in node.items():
-                if key == 'data_root' and isinstance(value, str) and (
-                        value == old or value.startswith(old + '/')):
-                    node[key] = new + value[len(old):]
-                else:
-                    visit(value)
+        if isinstance(node, dict):
+            if 'data_root' in node:
+                datasets.append(node)
+            for value in node.values():
+                visit(value)
         elif isinstance(node, (list, tuple)):
             for item in node:
                 visit(item)
 
-    visit(cfg._cfg_dict)
+    for key, value in cfg.items():
+        if key != 'data_root':
+            visit(value)
+    if not datasets:
+        raise KeyError(
+            'No dataset of this config takes a data_root: its datasets read '
+            'no files, so --data-root has nothing to set.')
+    for dataset in datasets:
+        dataset['data_root'] = data_root
+    cfg.data_root = data_root
 
 
 def set_domains(cfg: Config, source: str, target: str) -> None:

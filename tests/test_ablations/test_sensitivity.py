@@ -6,7 +6,7 @@ from PIL import Image
 
 from .helpers import REPO, load_tool
 
-CONFIG = str(REPO / 'configs/dfa_ent/dfa-ent_usps-cnn_syndigits2ucidigits.py')
+CONFIG = str(REPO / 'configs/dfa_ent/syndigits_ucidigits.py')
 TINY = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=2',
     'train_dataloader.batch_size=16',
@@ -15,6 +15,7 @@ TINY = [
 ]
 
 
+@pytest.mark.slow
 def test_sensitivity_end_to_end(tmp_path, capsys):
     tool = load_tool('sensitivity')
     out = tmp_path / 'beta.md'
@@ -38,8 +39,8 @@ def test_sensitivity_end_to_end(tmp_path, capsys):
     with Image.open(tmp_path / 'beta.png') as image:
         assert image.format == 'PNG'
     for value in ('0.1', '10'):
-        run_dir = Path(tmp_path, 'runs', f'beta_{value}',
-                       'dfa-ent_usps-cnn_syndigits2ucidigits', 'seed_1')
+        run_dir = Path(tmp_path, 'runs', f'beta_{value}', 'dfa_ent',
+                       'syndigits_ucidigits', 'seed_1')
         assert (run_dir / 'result.json').is_file()
         assert f'model.aligner.beta={value}' in (run_dir /
                                                  'result.json').read_text()
@@ -53,7 +54,7 @@ def test_sensitivity_end_to_end(tmp_path, capsys):
 
 def test_sweep_needs_an_aligner_weight(tmp_path):
     tool = load_tool('sensitivity')
-    ent = str(REPO / 'configs/ent/ent_usps-cnn_syndigits2ucidigits.py')
+    ent = str(REPO / 'configs/ent/syndigits_ucidigits.py')
     with pytest.raises(ValueError, match='no model.aligner.alpha'):
         tool.plan_sweep(ent, 'alpha', ['1'], [1], [], str(tmp_path))
     with pytest.raises(ValueError, match='--values'):
@@ -62,7 +63,8 @@ def test_sweep_needs_an_aligner_weight(tmp_path):
     specs = tool.plan_sweep(CONFIG, 'alpha', ['0.01', '1'], [1, 2], [],
                             str(tmp_path))
     assert [s.run_dir for s in specs['1']] == [
-        str(tmp_path / 'alpha_1' / Path(CONFIG).stem / f'seed_{seed}')
+        str(tmp_path / 'alpha_1' / 'dfa_ent' / 'syndigits_ucidigits' /
+            f'seed_{seed}')
         for seed in (1, 2)
     ]
     with pytest.raises(SystemExit):

@@ -20,7 +20,7 @@ from dfa_lab.benchmark.scalars import (label_free_criteria,
                                       load_training_series)
 
 REPO = Path(__file__).resolve().parents[2]
-CONFIG = REPO / 'configs/mcd/mcd_usps-cnn_syndigits2ucidigits.py'
+CONFIG = REPO / 'configs/mcd/syndigits_ucidigits.py'
 # The source test split is rendered like the training set: 128 images.
 OPTIONS = ['train_dataloader.dataset.source.num_samples=128', 'model.num_k=1']
 TRAIN_OPTIONS = OPTIONS + [
@@ -98,6 +98,7 @@ def test_tools_have_help(tool, capsys):
     assert 'usage:' in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_extract_features(features_file):
     features = load_features(str(features_file))
     assert features['split'] == 'test' and features['per_class'] == PER_CLASS
@@ -118,12 +119,14 @@ def test_extract_features(features_file):
             assert torch.equal(part['pred_labels'][name], out.argmax(1))
 
 
+@pytest.mark.slow
 def test_tsne(features_file, tmp_path):
     out = tmp_path / 'tsne.png'
     load_tool('tsne').main([str(features_file), '--out', str(out)])
     assert_png(out)
 
 
+@pytest.mark.slow
 def test_latent_histogram(features_file, tmp_path):
     out = tmp_path / 'histogram.png'
     load_tool('latent_histogram').main(
@@ -131,6 +134,7 @@ def test_latent_histogram(features_file, tmp_path):
     assert_png(out)
 
 
+@pytest.mark.slow
 def test_accuracy_curves(run_dir, tmp_path, capsys):
     out = tmp_path / 'curves.png'
     load_tool('accuracy_curves').main(
@@ -187,6 +191,7 @@ def test_training_curves_average_runs_and_merge_resumed_logs(
     assert 'dfa/dal DFA-MCD: 0.02 at iter 100' in printed
 
 
+@pytest.mark.slow
 def test_label_free_metrics_in_training(run_dir):
     ((step, metrics), ) = load_validation_records(str(run_dir))
     assert label_free_criteria([(step, metrics)]) == [
@@ -199,6 +204,7 @@ def test_label_free_metrics_in_training(run_dir):
     assert (run_dir / 'best_label_free_snd_iter_2.pth').is_file()
 
 
+@pytest.mark.slow
 def test_feature_distance(features_file, tmp_path, capsys):
     out = tmp_path / 'table7.md'
     load_tool('feature_distance').main([
@@ -222,7 +228,7 @@ def test_feature_distance(features_file, tmp_path, capsys):
 def test_domain_dataset_configs_of_an_image_list_task():
     # Image lists have no split: the source test set is its training list,
     # read with the test transform like the target.
-    image_list = dict(type='ImageList', data_root='data/office31')
+    image_list = dict(type='ImageList', data_root='data', folder='office31')
     train_transform = dict(type='ResizeCrop', crop='random', flip=True)
     test_transform = dict(type='ResizeCrop', crop='center')
     cfg = Config(

@@ -20,7 +20,7 @@ from dfa_lab.registry import DATASETS
 from dfa_lab.utils import enable_source_validation
 
 REPO = Path(__file__).resolve().parents[2]
-MCD = REPO / 'configs' / 'mcd' / 'mcd_usps-cnn_syndigits2ucidigits.py'
+MCD = REPO / 'configs' / 'mcd' / 'syndigits_ucidigits.py'
 
 
 class Labelled(Dataset):
@@ -225,6 +225,7 @@ def test_uda_val_loop_reports_both_passes_at_once(tmp_path):
     assert runner.val_loop.evaluator.metrics[0].prefix == 'target'
 
 
+@pytest.mark.slow
 def test_train_with_source_validation_end_to_end(tmp_path):
     options = [
         'train_cfg.max_iters=2', 'train_cfg.val_interval=2',

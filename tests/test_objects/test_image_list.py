@@ -10,10 +10,12 @@ from dfa_lab.registry import DATASETS, DATA_SAMPLERS, TRANSFORMS
 
 
 def image_list(root, domain='amazon', crop='center', **kwargs):
+    """The image list of ``domain`` in the benchmark folder ``root``."""
     transform = dict(type='ResizeCrop', resize_size=72, crop_size=64,
                      crop=crop, flip=crop == 'random')
-    return DATASETS.build(dict(type='ImageList', data_root=str(root),
-                               domain=domain, transform=transform, **kwargs))
+    return DATASETS.build(
+        dict(type='ImageList', data_root=str(root.parent), folder=root.name,
+             domain=domain, transform=transform, **kwargs))
 
 
 def test_items_follow_the_list(office31):
@@ -89,7 +91,7 @@ def test_bad_lines_name_file_and_line(office31, line, message):
 
 
 def test_paths_may_contain_spaces_and_lists_must_not_be_empty(office31):
-    (office31 / 'amazon' / '0.png').rename(office31 / 'amazon' / 'a b.png')
+    (office31 / 'amazon' / '000_0.jpg').rename(office31 / 'amazon' / 'a b.png')
     (office31 / 'image_list' / 'spaces.txt').write_text(
         'amazon/a b.png 7\n\n')
     dataset = image_list(office31, 'spaces')

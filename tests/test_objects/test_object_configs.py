@@ -14,9 +14,8 @@ from dfa_lab.utils import add_common_arguments, load_config, parse_arguments
 
 REPO = Path(__file__).resolve().parents[2]
 OFFICE31 = {
-    'safn': REPO / 'configs' / 'safn' / 'safn_resnet50_office31.py',
-    'dfa_safn': REPO / 'configs' / 'dfa_safn' /
-    'dfa-safn_resnet50_office31.py',
+    method: REPO / 'configs' / method / 'office31.py'
+    for method in ('safn', 'dfa_safn')
 }
 # The documented task option (configs/_base_/datasets/office31.py).
 WEBCAM_TO_AMAZON = ['--domains', 'webcam', 'amazon']
@@ -57,12 +56,13 @@ def test_domains_option_changes_the_lists_read(office31):
                 office31 / 'image_list' / f'{target}.txt')
 
 
-def test_domains_option_needs_an_image_list_config(shared_data):
-    digits = REPO / 'configs' / 'mcd' / 'mcd_usps-cnn_mnist2usps.py'
+def test_domains_option_needs_an_image_list_config(data_root):
+    digits = REPO / 'configs' / 'mcd' / 'mnist_usps.py'
     with pytest.raises(KeyError, match='not chosen by domain'):
-        cli_config(digits, shared_data, WEBCAM_TO_AMAZON)
+        cli_config(digits, data_root, WEBCAM_TO_AMAZON)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('method', ['safn', 'dfa_safn'])
 def test_train_cli_on_tiny_image_list(office31, tmp_path, method):
     work_dir = tmp_path / 'work'

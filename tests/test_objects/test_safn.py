@@ -12,10 +12,8 @@ from dfa_lab.registry import MODELS
 
 CONFIG_ROOT = Path(__file__).resolve().parents[2] / 'configs'
 CONFIGS = {
-    'safn': CONFIG_ROOT / 'safn' / 'safn_resnet50_office31.py',
-    'dfa_safn': CONFIG_ROOT / 'dfa_safn' / 'dfa-safn_resnet50_office31.py',
-    'dfa_ent': CONFIG_ROOT / 'dfa_ent' / 'dfa-ent_resnet50_office31.py',
-    'dfa_mcd': CONFIG_ROOT / 'dfa_mcd' / 'dfa-mcd_resnet50_office31.py',
+    method: CONFIG_ROOT / method / 'office31.py'
+    for method in ('safn', 'dfa_safn', 'dfa_ent', 'dfa_mcd')
 }
 
 

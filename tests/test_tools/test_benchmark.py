@@ -15,14 +15,14 @@ from dfa_lab.benchmark import (ACCURACY_KEY, ConfigName, PaperAccuracy,
                                paper_accuracy, parse_config_name, plan_runs,
                                render_markdown, run_benchmark, summarize,
                                write_report)
+from dfa_lab.benchmark.config_name import method_label
 from dfa_lab.benchmark.report import (LABEL_FREE_NOTES, NOTES, method_rank,
                                       summary_to_dict)
 from dfa_lab.benchmark.runs import prepare_run_dir
 from dfa_lab.benchmark.scalars import label_free_criteria, pick_validation
 
 REPO = Path(__file__).resolve().parents[2]
-EMBEDDED = ('configs/source_only/'
-            'source-only_usps-cnn_syndigits2ucidigits.py')
+EMBEDDED = 'configs/source_only/syndigits_ucidigits.py'
 TINY = [
     'train_cfg.max_iters=4', 'train_cfg.val_interval=2',
     'train_dataloader.batch_size=16',
@@ -32,22 +32,35 @@ TINY = [
 
 
 @pytest.mark.parametrize('path, expected', [
-    ('configs/dfa/dfa-mcd_usps-cnn_mnist2usps.py',
-     ('dfa-mcd', 'usps-cnn', 'mnist2usps')),
-    ('source-only_usps-cnn_mnist2usps_full.py',
-     ('source-only', 'usps-cnn', 'mnist2usps_full')),
+    ('configs/dfa_mcd/mnist_usps.py', ('dfa_mcd', 'mnist_usps')),
+    (str(REPO / 'configs/source_only/mnist_usps_full.py'),
+     ('source_only', 'mnist_usps_full')),
+    ('configs/ablations/kld/mnist_usps.py', ('ablations/kld', 'mnist_usps')),
+    ('/x/configs/y/configs/dfa_ent/energy/office31.py',
+     ('dfa_ent/energy', 'office31')),
 ])
 def test_parse_config_name(path, expected):
     assert parse_config_name(path) == ConfigName(*expected)
 
 
 @pytest.mark.parametrize('path', [
-    'mcd.py', 'configs/mcd/mcd_usps-cnn.py', 'mcd_usps-cnn_mnist2usps.txt',
-    'mcd__mnist2usps.py', 'mcd_usps-cnn_.py'
+    'mnist_usps.py', 'configs/mnist_usps.py', 'mcd/mnist_usps.py',
+    'configs/mcd/mnist_usps.txt', 'configs/_base_/datasets/mnist_usps.py'
 ])
-def test_parse_config_name_rejects_other_names(path):
-    with pytest.raises(ValueError, match='<method>_<network>_<task>.py'):
+def test_parse_config_name_rejects_other_paths(path):
+    with pytest.raises(ValueError, match='configs/<method>/<task>.py'):
         parse_config_name(path)
+
+
+@pytest.mark.parametrize('method, label', [
+    ('source_only', 'Source only'), ('dfa_mcd', 'DFA-MCD'),
+    ('dfa_mcd/energy', 'DFA-MCD (energy)'),
+    ('dfa_ent/energy/large', 'DFA-ENT (energy/large)'),
+    ('ablations/kld', 'Table 8 (kld): L_kld alone'),
+    ('my_method', 'my_method'),
+])
+def test_method_label(method, label):
+    assert method_label(method) == label
 
 
 def write_scalars(run_dir, timestamp, lines):
@@ -108,17 +121,20 @@ def test_format_mean_std():
 
 
 def test_paper_accuracy():
-    assert paper_accuracy('dfa-mcd', 'mnist2usps') == PaperAccuracy(97.3, 0.1)
-    assert paper_accuracy('mcd', 'mnist2usps_full') == PaperAccuracy(96.5, 0.3)
-    assert paper_accuracy('source-only', 'usps2mnist') == PaperAccuracy(63.4)
-    assert paper_accuracy('dfa-ent', 'synsigns2gtsrb').mean == 96.8
-    assert paper_accuracy('ent', 'mnist2usps') is None
-    assert paper_accuracy('dfa-mcd', 'syndigits2ucidigits') is None
+    assert paper_accuracy('dfa_mcd', 'mnist_usps') == PaperAccuracy(97.3, 0.1)
+    assert paper_accuracy('mcd', 'mnist_usps_full') == PaperAccuracy(96.5, 0.3)
+    assert paper_accuracy('source_only', 'usps_mnist') == PaperAccuracy(63.4)
+    assert paper_accuracy('dfa_ent', 'synsigns_gtsrb').mean == 96.8
+    assert paper_accuracy('ent', 'mnist_usps') is None
+    assert paper_accuracy('dfa_mcd', 'syndigits_ucidigits') is None
+    assert paper_accuracy('dfa_mcd/energy', 'mnist_usps') is None
 
 
 def test_method_rank_puts_known_methods_first():
-    methods = ['zeta', 'dfa-mcd', 'alpha', 'mcd', 'source-only', 'ent']
-    expected = ['source-only', 'ent', 'mcd', 'dfa-mcd', 'alpha', 'zeta']
+    methods = ['zeta', 'dfa_mcd/b', 'dfa_mcd', 'alpha', 'mcd', 'dfa_mcd/a',
+               'source_only', 'ent']
+    expected = ['source_only', 'ent', 'mcd', 'dfa_mcd', 'dfa_mcd/a',
+                'dfa_mcd/b', 'alpha', 'zeta']
     assert sorted(methods, key=method_rank) == expected
 
 
@@ -139,12 +155,13 @@ def fake_result(spec, accuracies, max_iters=1000, minutes=1.0, resumed=False,
 EXPECTED_TABLE = '''\
 # Benchmark results
 
-## mnist2usps
+## mnist_usps
 
 | method | last iter (mean ± std) | oracle best (mean ± std) | paper | seeds | iterations | minutes / run |
 |---|---|---|---|---|---|---|
-| source-only | 76.5 ± 0.7 | 77.0 ± 1.4 | 76.7 | 2 | 1000 | 2.5 |
-| dfa-mcd | 97.5 ± 0.7 | 97.5 ± 0.7 | 97.3 ± 0.1 | 2 | 1000 | 4.5 |
+| Source only | 76.5 ± 0.7 | 77.0 ± 1.4 | 76.7 | 2 | 1000 | 2.5 |
+| DFA-MCD | 97.5 ± 0.7 | 97.5 ± 0.7 | 97.3 ± 0.1 | 2 | 1000 | 4.5 |
+| DFA-MCD (energy) | 96.0 ± - | 96.0 ± - | - | 1 | 1000 | 1.0 |
 
 {notes}
 
@@ -152,17 +169,17 @@ Minutes of a resumed run count only the process that finished it.
 
 Command: `python tools/benchmark.py a b`
 
-Trained on: cpu box (3 runs); gpu box (1 run)
+Trained on: cpu box (4 runs); gpu box (1 run)
 
-## syndigits2ucidigits
+## syndigits_ucidigits
 
 | method | last iter (mean ± std) | oracle best (mean ± std) | paper | seeds | iterations | minutes / run |
 |---|---|---|---|---|---|---|
-| ent | not validated at the end: seed 1 last at iter 500 of 1000 | 62.0 ± - | - | 1 (1 failed) | 1000 | 1.0 |
+| ENT | not validated at the end: seed 1 last at iter 500 of 1000 | 62.0 ± - | - | 1 (1 failed) | 1000 | 1.0 |
 
 {notes}
 
-FAILED: c/ent_usps-cnn_syndigits2ucidigits.py seed 2 (exit code 1, see x/train.log).
+FAILED: configs/ent/syndigits_ucidigits.py seed 2 (exit code 1, see x/train.log).
 
 Command: `python tools/benchmark.py a b`
 
@@ -172,13 +189,16 @@ Trained on: not recorded (1 run)
 
 def fake_benchmark():
     configs = [
-        'c/dfa-mcd_usps-cnn_mnist2usps.py',
-        'c/ent_usps-cnn_syndigits2ucidigits.py',
-        'c/source-only_usps-cnn_mnist2usps.py',
+        'configs/dfa_mcd/energy/mnist_usps.py',
+        'configs/dfa_mcd/mnist_usps.py',
+        'configs/ent/syndigits_ucidigits.py',
+        'configs/source_only/mnist_usps.py',
     ]
     specs = [RunSpec(config, seed) for config in configs for seed in (1, 2)]
-    dfa1, dfa2, ent1, ent2, src1, src2 = specs
+    energy1, energy2, dfa1, dfa2, ent1, ent2, src1, src2 = specs
+    specs.remove(energy2)
     results = {
+        energy1: fake_result(energy1, [94.0, 96.0]),
         dfa1: fake_result(dfa1, [95.0, 97.0], minutes=4.0),
         dfa2: fake_result(dfa2, [96.0, 98.0], minutes=5.0, resumed=True,
                           machine='gpu box'),
@@ -204,8 +224,9 @@ def test_write_report_writes_json_next_to_markdown(tmp_path):
     assert out.read_text() == markdown
     report = json.loads((tmp_path / 'results' / 'digits.json').read_text())
     assert report['command'] == 'cmd'
-    source_only, dfa_mcd, ent = report['results']
-    assert dfa_mcd['method'] == 'dfa-mcd'
+    source_only, dfa_mcd, energy, ent = report['results']
+    assert dfa_mcd['method'] == 'dfa_mcd' and dfa_mcd['task'] == 'mnist_usps'
+    assert energy['method'] == 'dfa_mcd/energy' and energy['paper'] is None
     assert dfa_mcd['last_iter']['per_seed'] == [97.0, 98.0]
     assert dfa_mcd['paper'] == {'mean': 97.3, 'std': 0.1}
     assert dfa_mcd['machines'] == ['cpu box', 'gpu box']
@@ -237,19 +258,26 @@ def test_load_finished_checks_the_recorded_run(tmp_path):
 def test_plan_runs_rejects_ambiguous_benchmarks(tmp_path):
     config = str(REPO / EMBEDDED)
     specs = plan_runs([config], [1, 2], ['a=1'], 'wd')
-    run_dirs = [f'wd/{Path(config).stem}/seed_{seed}' for seed in (1, 2)]
+    run_dirs = [f'wd/source_only/syndigits_ucidigits/seed_{seed}'
+                for seed in (1, 2)]
     assert [spec.run_dir for spec in specs] == run_dirs
     assert [spec.cfg_options for spec in specs] == [('a=1', )] * 2
     with pytest.raises(ValueError, match='--seeds'):
         plan_runs([config], [1], ['randomness.seed=3'], 'wd')
     with pytest.raises(ValueError, match='would both run in'):
-        copy = tmp_path / Path(config).name
+        copy = tmp_path / 'configs' / 'source_only' / Path(config).name
+        copy.parent.mkdir(parents=True)
         copy.write_text('')
         plan_runs([config, str(copy)], [1], [], 'wd')
+    with pytest.raises(ValueError, match='configs/<method>/<task>.py'):
+        outside = tmp_path / 'my_config.py'
+        outside.write_text('')
+        plan_runs([str(outside)], [1], [], 'wd')
     with pytest.raises(ValueError, match='would both run in'):
         plan_runs([config], [1, 1], [], 'wd')
     with pytest.raises(FileNotFoundError):
-        plan_runs([str(tmp_path / 'missing_net_task.py')], [1], [], 'wd')
+        plan_runs([str(tmp_path / 'configs' / 'mcd' / 'missing.py')], [1], [],
+                  'wd')
 
 
 def test_prepare_run_dir_resumes_or_starts_over(tmp_path):
@@ -322,14 +350,15 @@ def run_tool(tmp_path):
         timeout=300)
 
 
+@pytest.mark.slow
 def test_benchmark_end_to_end(tmp_path):
     first = run_tool(tmp_path)
     assert first.returncode == 0, first.stdout + first.stderr[-3000:]
     assert first.stdout.count(': finished, target/accuracy') == 2
     markdown = (tmp_path / 'digits.md').read_text()
-    assert '## syndigits2ucidigits' in markdown
+    assert '## syndigits_ucidigits' in markdown
     lines = markdown.splitlines()
-    row = next(line for line in lines if line.startswith('| source-only |'))
+    row = next(line for line in lines if line.startswith('| Source only |'))
     header = next(line for line in lines if line.startswith('| method |'))
 
     def cells(line):
@@ -355,7 +384,7 @@ def test_benchmark_end_to_end(tmp_path):
 
 
 def test_result_without_machine_loads_as_not_recorded(tmp_path):
-    spec = RunSpec('c/ent_usps-cnn_mnist2usps.py', 1, (), str(tmp_path))
+    spec = RunSpec('configs/ent/mnist_usps.py', 1, (), str(tmp_path))
     fields = fake_result(spec, [50.0]).__dict__
     del fields['machine']
     os.makedirs(spec.run_dir)
@@ -408,8 +437,8 @@ def label_free_result(spec, records):
 
 def test_report_adds_the_accuracy_each_label_free_criterion_picks():
     specs = [
-        RunSpec(f'c/{method}_usps-cnn_mnist2usps.py', seed)
-        for method in ('dfa-mcd', 'mcd') for seed in (1, 2)
+        RunSpec(f'configs/{method}/mnist_usps.py', seed)
+        for method in ('dfa_mcd', 'mcd') for seed in (1, 2)
     ]
     dfa1, dfa2, mcd1, mcd2 = specs
     results = {
@@ -441,16 +470,16 @@ def test_report_adds_the_accuracy_each_label_free_criterion_picks():
     }
     summaries = summarize(specs, results, {})
     lines = render_markdown(summaries, 'cmd').splitlines()
-    header = lines.index('## mnist2usps') + 2
+    header = lines.index('## mnist_usps') + 2
     assert lines[header:header + 4] == [
         '| method | last iter (mean ± std) | oracle best (mean ± std) | '
         '`label_free/neg_entropy` pick (mean ± std) | '
         '`label_free/snd` pick (mean ± std) | paper | seeds | iterations | '
         'minutes / run |',
         '|---|---|---|---|---|---|---|---|---|',
-        '| mcd | 48.0 ± 5.7 | 50.0 ± 7.1 | - | 50.0 ± - (1 of 2 seeds) | '
+        '| MCD | 48.0 ± 5.7 | 50.0 ± 7.1 | - | 50.0 ± - (1 of 2 seeds) | '
         '94.2 ± 0.7 | 2 | 750 | 1.0 |',
-        '| dfa-mcd | 75.0 ± 14.1 | 80.0 ± 14.1 | 75.0 ± 7.1 | 72.5 ± 10.6 | '
+        '| DFA-MCD | 75.0 ± 14.1 | 80.0 ± 14.1 | 75.0 ± 7.1 | 72.5 ± 10.6 | '
         '97.3 ± 0.1 | 2 | 750 | 1.0 |',
     ]
     assert LABEL_FREE_NOTES in lines
@@ -488,19 +517,19 @@ def test_report_adds_the_accuracy_source_validation_picks(tmp_path):
     ]
     assert pick_validation(records, 'source_val/accuracy') == records[2]
 
-    spec = RunSpec('c/mcd_usps-cnn_mnist2usps.py', 1)
+    spec = RunSpec('configs/mcd/mnist_usps.py', 1)
     result = RunResult(spec.config, 1, [], 30, 1.0, False, records,
                        records[-1][1])
     summaries = summarize([spec], {spec: result}, {})
     lines = render_markdown(summaries, 'cmd').splitlines()
-    header = lines.index('## mnist2usps') + 2
+    header = lines.index('## mnist_usps') + 2
     assert lines[header] == (
         '| method | last iter (mean ± std) | oracle best (mean ± std) | '
         '`label_free/snd` pick (mean ± std) | '
         '`source_val/accuracy` pick (mean ± std) | paper | seeds | '
         'iterations | minutes / run |')
     assert lines[header + 2] == (
-        '| mcd | 55.0 ± - | 60.0 ± - | 60.0 ± - | 55.0 ± - | 94.2 ± 0.7 | 1 '
+        '| MCD | 55.0 ± - | 60.0 ± - | 60.0 ± - | 55.0 ± - | 94.2 ± 0.7 | 1 '
         '| 30 | 1.0 |')
     assert 'source_val/accuracy' in LABEL_FREE_NOTES
     report = summary_to_dict(summaries[0])

@@ -6,8 +6,8 @@ from dfa_lab.benchmark.runs import RunResult, RunSpec
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = [
-    'configs/source_only/source-only_usps-cnn_mnist2usps.py',
-    'configs/mcd/mcd_usps-cnn_mnist2usps.py'
+    'configs/source_only/mnist_usps.py',
+    'configs/mcd/mnist_usps.py'
 ]
 
 
@@ -35,10 +35,10 @@ def test_report_only_tabulates_finished_runs(tmp_path, monkeypatch):
     ])
     assert status == 0
     table = out.read_text()
-    assert '| mcd | 92.5 ± - | 92.5 ± - | 94.2 ± 0.7 | 1 | 10 | 1.5 |' in table
-    assert ('Not run yet (not in the table): source-only_usps-cnn_mnist2usps '
-            'seed 1, source-only_usps-cnn_mnist2usps seed 2, '
-            'mcd_usps-cnn_mnist2usps seed 2.') in table
+    assert '| MCD | 92.5 ± - | 92.5 ± - | 94.2 ± 0.7 | 1 | 10 | 1.5 |' in table
+    assert ('Not run yet (not in the table): source_only/mnist_usps seed 1, '
+            'source_only/mnist_usps seed 2, mcd/mnist_usps seed 2.') in table
     # Nothing trained: only the finished run's folder exists.
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        'mcd_usps-cnn_mnist2usps', 'table.json', 'table.md']
+        'mcd', 'table.json', 'table.md']
+    assert [p.name for p in (tmp_path / 'mcd').iterdir()] == ['mnist_usps']

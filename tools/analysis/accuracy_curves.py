@@ -3,13 +3,13 @@ paper's Fig. 11, DFA-MCD against MCD), read from the runs' logs.
 
 A run dir is a training work dir: mmengine writes its validation metrics to
 ``<run dir>/<timestamp>/vis_data/scalars.json`` (the benchmark's runs are
-``<work-dir>/<config name>/seed_<seed>``).
+``<work-dir>/<method>/<task>/seed_<seed>``).
 
 Example::
 
     python tools/analysis/accuracy_curves.py \
-        work_dirs/mcd_svhn2mnist work_dirs/dfa-mcd_svhn2mnist \
-        --labels MCD DFA-MCD --out accuracy_svhn2mnist.png
+        work_dirs/mcd/svhn_mnist work_dirs/dfa_mcd/svhn_mnist \
+        --labels MCD DFA-MCD --out accuracy_svhn_mnist.png
 """
 import argparse
 

@@ -18,8 +18,8 @@ benchmarks), so the features do not depend on random crops.
 Example (Table 7 uses 100 images a class)::
 
     python tools/analysis/extract_features.py \
-        configs/dfa_mcd/dfa-mcd_svhn-cnn_svhn2mnist.py \
-        work_dirs/dfa-mcd_svhn-cnn_svhn2mnist/iter_20000.pth \
+        configs/dfa_mcd/svhn_mnist.py \
+        work_dirs/dfa_mcd/svhn_mnist/iter_20000.pth \
         --data-root data --per-class 100 --out features/dfa-mcd.pt
 """
 import argparse

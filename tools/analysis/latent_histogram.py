@@ -5,7 +5,7 @@ the same class against the density of the prior N(0, 1) (the paper's Figs.
 Example::
 
     python tools/analysis/latent_histogram.py features/dfa-mcd.pt \
-        --class 3 --out latent_dfa-mcd_class3.png
+        --class 3 --out latent_dfa_mcd_class3.png
 """
 import argparse
 

@@ -26,8 +26,8 @@ from typing import Dict, List
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_CONFIGS = [
-    osp.join(REPO, 'configs/safn/safn_resnet50_office31.py'),
-    osp.join(REPO, 'configs/dfa_safn/dfa-safn_resnet50_office31.py'),
+    osp.join(REPO, 'configs/safn/office31.py'),
+    osp.join(REPO, 'configs/dfa_safn/office31.py'),
 ]
 
 
@@ -121,6 +121,8 @@ def run_worker(config: str, args: argparse.Namespace) -> Dict:
 
 def render(results: List[Dict], configs: List[str],
            args: argparse.Namespace) -> str:
+    from dfa_lab.utils.config import config_name
+
     baseline = sum(results[0]['seconds']) / len(results[0]['seconds'])
     lines = [
         f'Batch {args.batch_size} source + {args.batch_size} target at '
@@ -135,7 +137,7 @@ def render(results: List[Dict], configs: List[str],
         seconds = result['seconds']
         mean = sum(seconds) / len(seconds)
         lines.append(
-            f'| {osp.basename(config)} | {mean:.2f} | {min(seconds):.2f}-'
+            f'| {config_name(config)} | {mean:.2f} | {min(seconds):.2f}-'
             f'{max(seconds):.2f} | {mean / baseline:.2f} | '
             f'{result["peak_gib"]:.2f} | {result["load"][0]:.2f}-'
             f'{result["load"][1]:.2f} |')

@@ -1,4 +1,4 @@
 # DFA on ResNet-50: the backbone's tied decoder (appendix Table 9), alpha 0.1,
-# beta 10 (PAPER_NOTES sec. 1). A leaf config sets model.aligner to it:
+# beta 10 (the paper's sec. 4). A leaf config sets model.aligner to it:
 #   model = dict(aligner=_base_.dfa_aligner)
 dfa_aligner = dict(type='DFA', alpha=0.1, beta=10.0)

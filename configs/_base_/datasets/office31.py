@@ -1,6 +1,7 @@
-# Office-31 (PAPER_NOTES sec. 4): Amazon, DSLR, Webcam; 31 classes. Also the
+# Office-31 (the paper's sec. 4): Amazon, DSLR, Webcam; 31 classes. Also the
 # template of the other object benchmarks (office_home.py, image_clef.py,
-# visda2017.py), which change the folder, the domains and the classes.
+# visda2017.py), which change the folder, the domains and the classes and
+# keep the loaders, the transforms and the training length.
 #
 # Layout (Transfer-Learning-Library's):
 #   <data_root>/office31/image_list/{amazon,dslr,webcam}.txt
@@ -17,10 +18,12 @@
 #   train_dataloader.dataset.source.transform.crop_size=221 \
 #     train_dataloader.dataset.target.transform.crop_size=221
 _base_ = ['./uda_loaders.py']
+# The folder holding every dataset; tools/train.py --data-root sets it.
 data_root = 'data'
 image_list = dict(
     type='ImageList',
-    data_root=data_root + '/office31',
+    data_root=data_root,
+    folder='office31',
     list_file='image_list/{domain}.txt',
     num_classes=31)
 # Resize to 256x256, then a random 224 crop and flip (training) or the
@@ -41,3 +44,4 @@ val_dataloader = dict(
     num_workers=4,
     dataset=dict(image_list, domain='webcam', transform=test_transform))
 test_dataloader = val_dataloader
+train_cfg = dict(max_iters=10000, val_interval=1000)

@@ -1,11 +1,10 @@
-# Office-Home (PAPER_NOTES sec. 4): Art, Clipart, Product, Real_World; 65
-# classes. Loaders and transforms as office31.py; choose the task with the
-# same --domains option (default Ar -> Cl).
+# Office-Home (the paper's sec. 4): Art, Clipart, Product, Real_World; 65
+# classes. Loaders, transforms and training length as office31.py; choose
+# the task with the same --domains option (default Ar -> Cl).
 # Layout:
 #   <data_root>/office-home/image_list/{Art,Clipart,Product,Real_World}.txt
 _base_ = ['./office31.py']
-data_root = 'data'
-image_list = dict(data_root=data_root + '/office-home', num_classes=65)
+image_list = dict(folder='office-home', num_classes=65)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='Art'),

@@ -1,7 +1,8 @@
-# Loaders shared by every task: the training loader pairs a labelled source
-# sample with an unlabelled target sample (two independent random orders,
-# see UDAPairSampler); evaluation reads the labelled target test set.
-# Task files fill in the datasets.
+# Loaders and loops shared by every task: the training loader pairs a
+# labelled source sample with an unlabelled target sample (two independent
+# random orders, see UDAPairSampler); evaluation reads the labelled target
+# test set. Each task file fills in the datasets and sets the training
+# length, train_cfg.max_iters and train_cfg.val_interval, for every method.
 train_dataloader = dict(
     batch_size=128,
     num_workers=0,
@@ -25,3 +26,6 @@ val_evaluator = [
     dict(type='SoftNeighborhoodDensity'),
 ]
 test_evaluator = val_evaluator
+train_cfg = dict(type='IterBasedTrainLoop')
+val_cfg = dict(type='ValLoop')
+test_cfg = dict(type='TestLoop')

@@ -1,12 +1,11 @@
-# VisDA-2017 (PAPER_NOTES sec. 4): synthetic renderings (train) -> real
+# VisDA-2017 (the paper's sec. 4): synthetic renderings (train) -> real
 # images (validation); 12 classes; the reported number is the per-class
-# mean accuracy, target/mean_class_accuracy. Loaders and transforms as
-# office31.py.
+# mean accuracy, target/mean_class_accuracy. Loaders, transforms and
+# training length as office31.py.
 # Layout (Transfer-Learning-Library's):
 #   <data_root>/visda-2017/image_list/{train,validation}.txt
 _base_ = ['./office31.py']
-data_root = 'data'
-image_list = dict(data_root=data_root + '/visda-2017', num_classes=12)
+image_list = dict(folder='visda-2017', num_classes=12)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='train'),

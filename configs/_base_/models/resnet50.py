@@ -1,6 +1,6 @@
 # ResNet-50 fine-tuned from ImageNet (torchvision's weights, as the authors
 # use) with SAFN's bottleneck classifier: Linear(2048, 1000), BN, ReLU,
-# Dropout(0.5) -> h, then Linear(1000, classes) (PAPER_NOTES sec. 1).
+# Dropout(0.5) -> h, then Linear(1000, classes) (the paper's sec. 4).
 # Leaf configs set the adapter and classifier.num_classes.
 # rescale_dropout: the AFN / DFA code scales h by sqrt(1 - p) in training.
 model = dict(

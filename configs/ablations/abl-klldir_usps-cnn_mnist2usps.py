@@ -1,4 +1,0 @@
-# Table 8, "L_klldir": beta * KL(N_t || N_s) between diagonal Gaussians
-# fitted to the target and source latent batches, no prior, no decoder.
-_base_ = ['../ent/ent_usps-cnn_mnist2usps.py']
-model = dict(aligner=dict(type='KLLDir', beta=10.0))

@@ -1,4 +1,0 @@
-# Table 8, "DFA with an untied decoder": the decoder's transposed
-# convolutions have weights of their own instead of the encoder's.
-_base_ = ['../dfa_ent/dfa-ent_usps-cnn_mnist2usps.py']
-model = dict(aligner=dict(decoder=dict(tied=False)))

@@ -1,5 +1,0 @@
-_base_ = [
-    '../ent/ent_gtsrb-cnn_synsigns2gtsrb.py',
-    '../_base_/aligners/dfa_digits.py'
-]
-model = dict(aligner=_base_.dfa_aligner)

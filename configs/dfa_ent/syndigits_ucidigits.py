@@ -1,0 +1,5 @@
+_base_ = [
+    '../ent/syndigits_ucidigits.py',
+    '../_base_/aligners/dfa_digits.py'
+]
+model = dict(aligner=_base_.dfa_aligner)

@@ -1,6 +1,0 @@
-_base_ = [
-    '../mcd/mcd_resnet50_image-clef.py',
-    '../_base_/aligners/dfa_objects.py'
-]
-# DFA-MCD (Algorithm 1).
-model = dict(aligner=_base_.dfa_aligner)

@@ -1,5 +1,0 @@
-_base_ = [
-    '../mcd/mcd_svhn-cnn_svhn2mnist.py',
-    '../_base_/aligners/dfa_digits.py'
-]
-model = dict(aligner=_base_.dfa_aligner)

@@ -1,8 +1,0 @@
-_base_ = [
-    '../_base_/models/svhn_cnn.py', '../_base_/datasets/svhn2mnist.py',
-    '../_base_/schedules/sgd_ent.py', '../_base_/default_runtime.py'
-]
-model = dict(type='ENT', loss_ent=dict(type='EntropyLoss', loss_weight=1.0))
-train_dataloader = dict(batch_size=256)
-train_cfg = dict(max_iters=20000, val_interval=2000)
-optim_wrapper = dict(optimizer=dict(lr=0.1))

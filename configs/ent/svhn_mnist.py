@@ -1,0 +1,8 @@
+_base_ = [
+    '../_base_/models/svhn_cnn.py',
+    '../_base_/datasets/svhn_mnist.py',
+    '../_base_/schedules/sgd_lr1e-1_bs256.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(type='ENT', loss_ent=dict(type='EntropyLoss', loss_weight=1.0))
+train_dataloader = dict(batch_size=256)

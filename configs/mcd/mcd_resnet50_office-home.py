@@ -1,8 +1,0 @@
-_base_ = [
-    '../_base_/models/resnet50_mcd.py', '../_base_/datasets/office_home.py',
-    '../_base_/schedules/sgd_objects_mcd.py', '../_base_/default_runtime.py'
-]
-# MCD on Office-Home (12 tasks, default Ar -> Cl), num_k 4.
-# Choose the task with --domains SOURCE TARGET; the domains are listed in
-# configs/_base_/datasets/office_home.py.
-model = dict(type='MCD', num_k=4, classifier=dict(num_classes=65))

@@ -1,6 +1,0 @@
-_base_ = [
-    '../_base_/models/resnet50_mcd.py', '../_base_/datasets/visda2017.py',
-    '../_base_/schedules/sgd_objects_mcd.py', '../_base_/default_runtime.py'
-]
-# MCD on VisDA-2017 (synthetic -> real), num_k 4.
-model = dict(type='MCD', num_k=4, classifier=dict(num_classes=12))

@@ -1,0 +1,7 @@
+_base_ = ['../ent/office31.py']
+# SAFN with entropy minimisation on Office-31 (6 tasks, default A -> W).
+# Feature norm: delta_r 1.0, kappa 0.05 (SAFN's settings).
+model = dict(
+    type='SAFN',
+    loss_feature_norm=dict(
+        type='AdaptiveFeatureNormLoss', delta_r=1.0, loss_weight=0.05))

@@ -1,0 +1,7 @@
+_base_ = [
+    '../_base_/models/usps_cnn.py',
+    '../_base_/datasets/mnist_usps_full.py',
+    '../_base_/schedules/adam_lr2e-4_bs128.py',
+    '../_base_/default_runtime.py',
+]
+model = dict(type='SourceOnly')

@@ -1,6 +1,0 @@
-_base_ = [
-    '../_base_/models/usps_cnn.py', '../_base_/datasets/usps2mnist.py',
-    '../_base_/schedules/adam_source_only.py', '../_base_/default_runtime.py'
-]
-model = dict(type='SourceOnly')
-train_cfg = dict(max_iters=3000, val_interval=500)
