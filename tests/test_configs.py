@@ -162,17 +162,47 @@ def test_work_dir_of_a_config_outside_configs(tmp_path):
     assert cli_config([str(config), '--work-dir', 'here']).work_dir == 'here'
 
 
-def test_readme_and_results_name_existing_configs():
-    repo = CONFIG_ROOT.parent
-    documents = [repo / 'README.md', *(repo / 'docs').rglob('*.md')]
-    named = {
-        name
-        for document in documents
-        for name in re.findall(r'(?<!\w)configs/[\w/.-]+?\.py',
-                               document.read_text())
+def test_every_method_folder_has_a_readme_listing_its_configs():
+    methods = [
+        folder for folder in CONFIG_ROOT.iterdir()
+        if folder.is_dir() and folder.name not in ('_base_', '__pycache__')
+    ]
+    assert {folder.name for folder in methods} >= {
+        'source_only', 'ent', 'mcd', 'safn', 'dfa_ent', 'dfa_mcd', 'dfa_safn',
+        'ablations'
     }
+    assert [
+        folder.name for folder in methods
+        if not (folder / 'README.md').is_file()
+    ] == []
+    repo = CONFIG_ROOT.parent
+    for folder in methods:
+        # The configs directly in the folder; a folder of sub-folders only
+        # (ablations: one per Table-8 row) lists theirs.
+        configs = sorted(folder.glob('*.py')) or sorted(folder.rglob('*.py'))
+        text = (folder / 'README.md').read_text()
+        assert [
+            config.relative_to(repo).as_posix() for config in configs
+            if config.relative_to(repo).as_posix() not in text
+        ] == [], folder / 'README.md'
+
+
+def test_readmes_and_results_name_existing_configs():
+    repo = CONFIG_ROOT.parent
+    documents = [
+        repo / 'README.md', *(repo / 'docs').rglob('*.md'),
+        *CONFIG_ROOT.glob('*/README.md')
+    ]
+    named = {}
+    for document in documents:
+        for name in re.findall(r'(?<!\w)configs/[\w/.-]+?\.py',
+                               document.read_text()):
+            named.setdefault(name, document.relative_to(repo).as_posix())
     assert 'configs/dfa_mcd/mnist_usps.py' in named
-    assert [name for name in named if not (repo / name).is_file()] == []
+    assert {
+        name: document
+        for name, document in named.items() if not (repo / name).is_file()
+    } == {}
 
 
 def test_usps_framing_is_explicit():
