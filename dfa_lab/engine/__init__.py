@@ -1,7 +1,11 @@
-from .hooks import RandomStateHook
+from .hooks import AverageOverRanksHook, NonFiniteCheckHook, RandomStateHook
 from .loops import UDAValLoop
 from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
+from .runner import CheckedRunner
+from .sync_bn import GlooSyncBatchNorm
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
+__all__ = ['AverageOverRanksHook', 'NonFiniteCheckHook', 'RandomStateHook',
+           'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
+           'CheckedRunner', 'GlooSyncBatchNorm',
            'SeparateDistributedDataParallel', 'UDAValLoop']

@@ -6,6 +6,7 @@ from torch import Tensor, nn
 
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
+from dfa_lab.utils import randn_like_global_batch
 from ..losses import DistributionAlignmentLoss, PriorKLLoss
 from .base import BaseAligner, build_decoder
 
@@ -65,8 +66,14 @@ class DFA(BaseAligner):
         self._previous_decoded: Optional[Tuple[Tensor, Tensor]] = None
 
     def sample_prior(self, latent: Tensor) -> Tensor:
-        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``."""
-        return torch.randn_like(latent) * self.prior_std
+        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``.
+
+        In a distributed run each rank takes its own rows of one draw for
+        the joint batch (:func:`~dfa_lab.utils.randn_like_global_batch`):
+        ranks get different noise, and the noise of every sample is the one
+        a single process would draw for it.
+        """
+        return randn_like_global_batch(latent) * self.prior_std
 
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         latent = encoded.latent
