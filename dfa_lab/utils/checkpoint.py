@@ -99,11 +99,17 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
     try:
         checkpoint = _load_checkpoint(filename, map_location=map_location)
     except pickle.UnpicklingError as error:
-        reason = str(error).strip().splitlines()[0]
+        unsupported = re.search(r'GLOBAL ([\w.]+)', str(error))
+        if unsupported is None:
+            raise CheckpointError(
+                f'Checkpoint {filename} cannot be read: it is not a PyTorch '
+                'checkpoint (its contents are no pickle that torch.load '
+                'reads).') from error
         raise CheckpointError(
-            f'Checkpoint {filename} holds Python objects that safe loading '
-            f'refuses ({reason}). dfa_lab loads checkpoints written by '
-            'mmengine\'s Runner; save other weights as a plain '
+            f'Checkpoint {filename} stores a Python object of type '
+            f'{unsupported.group(1)}, which loading refuses for safety '
+            '(torch.load with weights_only=True). dfa_lab loads checkpoints '
+            'written by mmengine\'s Runner; save other weights as a plain '
             '{name: tensor} state dict.') from error
     except (EOFError, RuntimeError, KeyError, ValueError) as error:
         raise CheckpointError(
