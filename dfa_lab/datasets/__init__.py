@@ -9,7 +9,8 @@ from .uci_digits import UCIDigits
 from .uda import UDAPairDataset, UDAPairSampler
 
 __all__ = [
-    'DatasetNotFoundError', 'DatasetFileError', 'DigitDataset', 'InMemoryDigitDataset',
+    'DatasetNotFoundError', 'DatasetFileError', 'DigitDataset',
+    'InMemoryDigitDataset',
     'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
     'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler',
     'ImageList', 'ResizeCrop', 'HoldoutSplit'

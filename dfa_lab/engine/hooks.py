@@ -7,6 +7,7 @@ import numpy as np
 import torch
 from mmengine.dist import all_reduce, all_reduce_params, get_world_size
 from mmengine.hooks import CheckpointHook, Hook
+from mmengine.optim import OptimWrapper
 
 from dfa_lab.registry import HOOKS
 from dfa_lab.utils.module import unwrap
@@ -129,8 +130,9 @@ class AverageOverRanksHook(Hook):
                 if isinstance(value, torch.Tensor) and value.numel() == 1
             ]
             if keys:
-                values = torch.stack(
-                    [outputs[key].detach().float().reshape(()) for key in keys])
+                values = torch.stack([
+                    outputs[key].detach().float().reshape(()) for key in keys
+                ])
                 all_reduce(values, op='mean')
                 outputs.update(zip(keys, values))
         if checkpoint_due(runner):
@@ -192,36 +194,40 @@ class NonFiniteCheckHook(Hook):
                 'this iteration is written' + _last_checkpoint(runner) +
                 '. Lower the learning rate or the weight of that loss term.')
         if checkpoint_due(runner):
-            self._check_training_state(runner, 'the checkpoint of this '
-                                       'iteration is not written')
+            self._check_training_state(
+                runner, runner.iter + 1,
+                'the checkpoint of this iteration is not written')
 
     def after_train_epoch(self, runner) -> None:
         if checkpoint_due(runner, by_epoch=True):
-            self._check_training_state(runner, 'the checkpoint of this '
-                                       'epoch is not written')
+            self._check_training_state(
+                runner, runner.iter,
+                'the checkpoint of this epoch is not written')
 
     def before_val_epoch(self, runner) -> None:
-        if runner.train_loop is not None and not isinstance(
-                runner.train_loop, dict):
-            self._check_training_state(runner, 'validation does not run')
+        self._check_training_state(runner, runner.iter,
+                                   'validation does not run')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         bad = non_finite_tensors(
             {key: checkpoint[key] for key in ('state_dict', 'optimizer')
              if key in checkpoint})
         if bad:
+            iteration = checkpoint.get('meta', {}).get('iter', runner.iter)
             raise FloatingPointError(
-                f'Refusing to write a checkpoint at iteration {runner.iter}: '
+                f'Refusing to write the checkpoint of iteration {iteration}: '
                 f'non-finite values in {_names(bad)}.')
 
-    def _check_training_state(self, runner, consequence: str) -> None:
+    @staticmethod
+    def _check_training_state(runner, iteration: int,
+                              consequence: str) -> None:
         state = {'state_dict': unwrap(runner.model).state_dict()}
-        if not isinstance(runner.optim_wrapper, dict):
+        if isinstance(runner.optim_wrapper, OptimWrapper):
             state['optimizer'] = runner.optim_wrapper.state_dict()
         bad = non_finite_tensors(state)
         if bad:
             raise FloatingPointError(
-                f'Non-finite values after iteration {runner.iter + 1} in '
+                f'Non-finite values after iteration {iteration} in '
                 f'{_names(bad)}; {consequence}' + _last_checkpoint(runner) +
                 '. Lower the learning rate.')
 

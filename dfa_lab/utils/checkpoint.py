@@ -72,7 +72,8 @@ def checkpoint_damage(path: str) -> Optional[str]:
     except (OSError, EOFError, zlib.error) as error:
         return f'the archive cannot be read ({error})'
     if corrupt is not None:
-        return f'its entry {corrupt!r} fails its checksum (the file is corrupt)'
+        return (f'its entry {corrupt!r} fails its checksum (the file is '
+                'corrupt)')
     return None
 
 

@@ -30,10 +30,12 @@ def test_checkpoint_due_follows_the_checkpoint_hook():
 
 
 def test_non_finite_tensors_names_them():
-    tree = dict(state_dict=dict(w=torch.ones(3), bn=torch.tensor([1., math.inf]),
-                                steps=torch.tensor([3])),
-                optimizer=dict(generator=dict(state={0: dict(
-                    exp_avg=torch.tensor([math.nan]), step=torch.tensor(2.))})))
+    state_dict = dict(w=torch.ones(3), bn=torch.tensor([1., math.inf]),
+                      steps=torch.tensor([3]))
+    optimizer = dict(generator=dict(state={
+        0: dict(exp_avg=torch.tensor([math.nan]), step=torch.tensor(2.))
+    }))
+    tree = dict(state_dict=state_dict, optimizer=optimizer)
     assert non_finite_tensors(tree) == [
         'state_dict.bn', 'optimizer.generator.state.0.exp_avg']
 
@@ -56,7 +58,7 @@ def test_no_checkpoint_with_a_non_finite_tensor_is_written():
         w=torch.ones(2), running_var=torch.tensor([math.inf])),
         optimizer=dict(state={}, param_groups=[]))
     with pytest.raises(FloatingPointError,
-                       match='Refusing to write a checkpoint at iteration 7: '
+                       match='Refusing to write the checkpoint of iteration 3: '
                        'non-finite values in state_dict.running_var'):
         hook.before_save_checkpoint(SimpleNamespace(iter=7), checkpoint)
     checkpoint['state_dict']['running_var'].fill_(1)

@@ -10,7 +10,8 @@ from dfa_lab.utils import add_common_arguments, load_config
 from .helpers import REPO, evaluate, load, train
 
 CONFIGS = {
-    name: REPO / 'configs' / folder / f'{prefix}_usps-cnn_syndigits2ucidigits.py'
+    name:
+    REPO / 'configs' / folder / f'{prefix}_usps-cnn_syndigits2ucidigits.py'
     for name, folder, prefix in [('mcd', 'mcd', 'mcd'),
                                  ('dfa_ent', 'dfa_ent', 'dfa-ent'),
                                  ('dfa_mcd', 'dfa_mcd', 'dfa-mcd')]

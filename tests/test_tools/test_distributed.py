@@ -3,13 +3,13 @@ validation and the training itself."""
 import json
 
 import pytest
-import torch
 
 from .helpers import (REPO, assert_same_training_state, evaluate, load,
                       train)
 
 CONFIGS = {
-    name: REPO / 'configs' / folder / f'{prefix}_usps-cnn_syndigits2ucidigits.py'
+    name:
+    REPO / 'configs' / folder / f'{prefix}_usps-cnn_syndigits2ucidigits.py'
     for name, folder, prefix in [('mcd', 'mcd', 'mcd'),
                                  ('dfa_mcd', 'dfa_mcd', 'dfa-mcd')]
 }
