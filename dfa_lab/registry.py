@@ -11,6 +11,8 @@ components outside a Runner call
 :func:`dfa_lab.utils.register_all_modules` first.
 """
 import difflib
+import inspect
+import typing
 
 from mmengine.registry import DATA_SAMPLERS as MMENGINE_DATA_SAMPLERS
 from mmengine.registry import DATASETS as MMENGINE_DATASETS
@@ -85,6 +87,14 @@ class Registry(MMEngineRegistry):
                 'allow_failed_imports=False) in the config.')
         return obj
 
+    def build(self, cfg, *args, **kwargs):
+        """Build ``cfg`` after checking the options whose type its class
+        declares as ``float``, ``int``, ``bool`` or ``str``: a wrong value
+        (``alpha='x'``) fails here, with the option's name, rather than
+        deep inside a later computation."""
+        _check_option_types(self, cfg)
+        return super().build(cfg, *args, **kwargs)
+
     def __contains__(self, key) -> bool:
         try:
             return super().get(key) is not None
@@ -92,7 +102,9 @@ class Registry(MMEngineRegistry):
             return False
 
 
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='dfa_lab')
+RUNNERS = Registry(
+    'runner', parent=MMENGINE_RUNNERS, scope='dfa_lab',
+    locations=['dfa_lab.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, scope='dfa_lab')
 LOOPS = Registry(
@@ -159,3 +171,54 @@ FUNCTIONS = Registry(
     'function', parent=MMENGINE_FUNCTIONS, scope='dfa_lab',
     locations=['dfa_lab.datasets'])
 
+
+
+_SIMPLE_TYPES = {float: 'a number', int: 'an integer', bool: 'True or False',
+                 str: 'a string'}
+
+
+def _simple_type(hint):
+    """``(type, optional)`` for a ``float``/``int``/``bool``/``str`` hint,
+    possibly ``Optional``; ``None`` for any other hint."""
+    optional = False
+    if typing.get_origin(hint) is typing.Union:
+        members = [arg for arg in typing.get_args(hint) if arg is not
+                   type(None)]
+        if len(members) != 1 or len(members) == len(typing.get_args(hint)):
+            return None
+        hint, optional = members[0], True
+    return (hint, optional) if hint in _SIMPLE_TYPES else None
+
+
+def _accepts(kind, value) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, kind)
+
+
+def _check_option_types(registry: MMEngineRegistry, cfg) -> None:
+    if not isinstance(cfg, dict) or not isinstance(cfg.get('type'), str):
+        return
+    with registry.switch_scope_and_registry(cfg.get('_scope_')) as found:
+        cls = found.get(cfg['type'])
+    if not inspect.isclass(cls):
+        return
+    try:
+        hints = typing.get_type_hints(cls.__init__)
+        parameters = inspect.signature(cls).parameters
+    except (TypeError, ValueError, NameError):
+        return
+    for name, value in cfg.items():
+        simple = _simple_type(hints.get(name))
+        if simple is None or name not in parameters:
+            continue
+        kind, optional = simple
+        if value is None and (optional or parameters[name].default is None):
+            continue
+        if not _accepts(kind, value):
+            raise TypeError(
+                f'{cls.__name__} option {name!r} must be {_SIMPLE_TYPES[kind]}'
+                f', got {value!r} ({type(value).__name__}); see the config '
+                f'entry with type={cfg["type"]!r}.')

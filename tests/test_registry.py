@@ -140,10 +140,14 @@ def test_engine_and_evaluation_components_build():
         'AutocastOptimWrapper'}
     hooks = dict(
         RandomStateHook=dict(type='RandomStateHook'),
+        AverageOverRanksHook=dict(type='AverageOverRanksHook'),
+        NonFiniteCheckHook=dict(type='NonFiniteCheckHook'),
         DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2))
     assert set(registry.HOOKS.module_dict) == set(hooks)
     for name, cfg in hooks.items():
         assert type(registry.HOOKS.build(cfg)).__name__ == name
+    # Configs name it as runner_type; tools/train.py builds it.
+    assert set(registry.RUNNERS.module_dict) == {'CheckedRunner'}
     prefixes = {
         'TargetAccuracy': 'target',
         'SourceValidationAccuracy': 'source_val',
@@ -157,6 +161,21 @@ def test_engine_and_evaluation_components_build():
     # Built by mmengine's Runner in a distributed run (tests/test_tools).
     assert set(registry.MODEL_WRAPPERS.module_dict) == {
         'SeparateDistributedDataParallel'}
+
+
+def test_options_of_declared_simple_types_are_checked_at_build():
+    mcd = dict(type='MCD', backbone=dict(type='DigitCNN'),
+               classifier=dict(type='MLPHead', hidden_channels=(8, ),
+                               num_classes=3))
+    bad = dict(mcd, aligner=dict(type='DFA', alpha='x'))
+    with pytest.raises(TypeError, match=r"DFA option 'alpha' must be a "
+                       r"number, got 'x'"):
+        registry.MODELS.build(bad)
+    with pytest.raises(TypeError, match="'arch' must be a string"):
+        registry.MODELS.build(dict(type='DigitCNN', arch=3))
+    # An int is a valid float; None is valid where the default is None.
+    registry.MODELS.build(dict(mcd, aligner=dict(type='DFA', alpha=1)))
+    registry.MODELS.build(dict(type='DigitCNN', in_channels=None))
 
 
 def test_unknown_type_names_registry_and_closest_names():

@@ -2,18 +2,16 @@
 
 Example::
 
-    python tools/test.py configs/mcd/mcd_usps-cnn_mnist2usps.py \
-        work_dirs/mcd_mnist2usps/iter_3000.pth --data-root ../shared/data
+    python tools/test.py configs/mcd/mnist_usps.py \
+        work_dirs/mcd/mnist_usps/iter_3000.pth --data-root data
 """
 import argparse
 import json
 import os.path as osp
 
-from mmengine.runner import Runner
-
-from dfa_lab.utils import (add_common_arguments, init_cpu_process_group,
-                           load_config, parse_arguments,
-                           shutdown_process_group)
+from dfa_lab.utils import (add_common_arguments, build_runner,
+                           init_cpu_process_group, load_config,
+                           parse_arguments, shutdown_process_group)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -28,7 +26,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def evaluate(cfg, out=None) -> dict:
     """Test the checkpoint ``cfg.load_from``; write the metrics to ``out``
     (JSON) on rank 0."""
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     metrics = runner.test()
     if out and runner.rank == 0:
         with open(out, 'w') as f:

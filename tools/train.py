@@ -2,18 +2,17 @@
 
 Example::
 
-    python tools/train.py configs/mcd/mcd_usps-cnn_mnist2usps.py \
-        --data-root ../shared/data --work-dir work_dirs/mcd_mnist2usps
+    python tools/train.py configs/mcd/mnist_usps.py --data-root data
 """
 import argparse
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
-from dfa_lab.utils import (add_common_arguments, check_model_selection,
-                           enable_autocast, enable_source_validation,
-                           init_cpu_process_group, load_config,
-                           parse_arguments, shutdown_process_group)
+from dfa_lab.utils import (add_common_arguments, build_runner,
+                           check_model_selection, enable_autocast,
+                           enable_source_validation, init_cpu_process_group,
+                           load_config, parse_arguments,
+                           shutdown_process_group)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -24,8 +23,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         nargs='?',
         type=str,
         const='auto',
-        help='resume from the given checkpoint, or from the latest one in '
-        'the work dir when no path is given')
+        help='resume from the given checkpoint, or from the newest intact '
+        'one in the work dir when no path is given')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -66,7 +65,7 @@ def main(argv=None):
     cfg = merge_train_args(load_config(args), args)
     init_cpu_process_group(args.launcher)
     try:
-        Runner.from_cfg(cfg).train()
+        build_runner(cfg).train()
     finally:
         shutdown_process_group()
 

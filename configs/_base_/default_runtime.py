@@ -11,10 +11,15 @@ default_hooks = dict(
         max_keep_ckpts=2, save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
-# Resumed runs draw the same random numbers as uninterrupted ones; DFA runs
-# warn when their decoder collapses (a no-op for runs without a decoder).
 custom_hooks = [
+    # Resumed runs draw the same random numbers as uninterrupted ones.
     dict(type='RandomStateHook'),
+    # Distributed runs log losses and save BatchNorm statistics averaged
+    # over the ranks.
+    dict(type='AverageOverRanksHook'),
+    # A nan/inf loss stops training; no checkpoint holds a nan/inf.
+    dict(type='NonFiniteCheckHook'),
+    # DFA runs warn when their decoder collapses (no-op without a decoder).
     dict(type='DecoderCollapseHook'),
 ]
 log_processor = dict(by_epoch=False, window_size=50)
@@ -31,8 +36,15 @@ vis_backends = [
 ]
 visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 
-# Adapters own their train_step; this wrapper keeps it under DDP.
+# Adapters own their train_step; this wrapper keeps it under DDP. Set
+# sync_bn = 'torch' to normalise with the statistics of the whole batch over
+# all ranks (on GPUs and, through this wrapper, on CPU).
 model_wrapper_cfg = dict(type='dfa_lab.SeparateDistributedDataParallel')
+
+# Checkpoints load strictly (load_strict = False loads the matching tensors
+# only); auto-resume takes the newest intact checkpoint.
+runner_type = 'CheckedRunner'
+load_strict = True
 
 log_level = 'INFO'
 load_from = None

@@ -25,7 +25,7 @@ import torch
 from mmengine.config import Config
 from mmengine.device import get_device
 from mmengine.optim import build_optim_wrapper
-from mmengine.runner import Runner, set_random_seed
+from mmengine.runner import set_random_seed
 from torch import Tensor
 from torch.utils.data import DataLoader, default_collate
 
@@ -33,6 +33,7 @@ from dfa_lab.models.adapters import MCD
 from dfa_lab.models.losses import classifier_discrepancy, cross_entropy
 from dfa_lab.registry import DATA_SAMPLERS, DATASETS, MODELS
 from dfa_lab.structures import EncoderOutput
+from dfa_lab.utils import build_runner
 from .config_name import method_label, parse_config_name
 
 #: One DFA-MCD epoch over one MCD epoch in the paper (SVHN->MNIST, RTX 2070).
@@ -254,8 +255,7 @@ def time_dfa_lab(cfg: Config, warmup: int, iters: int) -> List[float]:
     iteration to the end of the next, data loading and every hook
     included."""
     with tempfile.TemporaryDirectory(prefix='dfa_lab_speed_') as work_dir:
-        runner = Runner.from_cfg(
-            runner_config(cfg, work_dir, warmup + iters))
+        runner = build_runner(runner_config(cfg, work_dir, warmup + iters))
         runner.train()
         times = runner.message_hub.get_scalar('train/time').data[0]
         # mmengine keeps the logger after the Runner is gone; close its log

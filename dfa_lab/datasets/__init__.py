@@ -1,6 +1,6 @@
 from .base import (DatasetNotFoundError, DigitDataset, ImageFileDataset,
                    InMemoryDigitDataset)
-from .digits import GTSRB, MNIST, SVHN, USPS, SynSigns
+from .digits import GTSRB, MNIST, SVHN, USPS, DatasetFileError, SynSigns
 from .holdout import HoldoutSplit
 from .image_list import ImageList
 from .syndigits import SynDigits
@@ -9,7 +9,8 @@ from .uci_digits import UCIDigits
 from .uda import UDAPairDataset, UDAPairSampler
 
 __all__ = [
-    'DatasetNotFoundError', 'DigitDataset', 'InMemoryDigitDataset',
+    'DatasetNotFoundError', 'DatasetFileError', 'DigitDataset',
+    'InMemoryDigitDataset',
     'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
     'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler',
     'ImageList', 'ResizeCrop', 'HoldoutSplit'

@@ -30,14 +30,20 @@ DOWNLOAD_HINT = ('Place the files there, or pass download=True to let '
 TRAFFIC_SIGN_CLASSES = tuple(str(class_id) for class_id in range(43))
 
 
+class DatasetFileError(RuntimeError):
+    """A dataset file exists but cannot be read: truncated or corrupt."""
+
+
 def load_torchvision_dataset(dataset_name: str, expected_paths: Sequence[str],
                              build: Callable):
-    """Build a torchvision dataset, turning missing files into one clear error.
+    """Build a torchvision dataset, turning file problems into one clear error.
 
     torchvision reports missing files as a RuntimeError (or, for USPS, a bare
     FileNotFoundError); both become :class:`DatasetNotFoundError` when an
-    expected path is indeed absent. Other failures, e.g. a corrupted file,
-    propagate unchanged.
+    expected path is indeed absent. When every file is there but reading
+    fails (a truncated or corrupt file: a reshape error, an end-of-stream
+    error, ...), a :class:`DatasetFileError` names the damaged file (or the
+    files read, when torchvision's error does not tell which).
 
     Args:
         dataset_name: The dataset and split, for the error message.
@@ -46,12 +52,54 @@ def load_torchvision_dataset(dataset_name: str, expected_paths: Sequence[str],
     """
     try:
         return build()
-    except (RuntimeError, FileNotFoundError) as error:
+    except (RuntimeError, FileNotFoundError, EOFError, OSError,
+            ValueError) as error:
         missing = [path for path in expected_paths if not os.path.exists(path)]
-        if not missing:
-            raise
-        raise dataset_not_found(dataset_name, missing,
-                                DOWNLOAD_HINT) from error
+        if missing:
+            raise dataset_not_found(dataset_name, missing,
+                                    DOWNLOAD_HINT) from error
+        damaged = [(path, idx_file_damage(path)) for path in expected_paths]
+        damaged = [(path, problem) for path, problem in damaged if problem]
+        if damaged:
+            files = '; '.join(f'{os.path.abspath(path)} ({problem})'
+                              for path, problem in damaged)
+        else:
+            files = ', '.join(os.path.abspath(path)
+                              for path in expected_paths)
+            files += f' ({type(error).__name__}: {error})'
+        raise DatasetFileError(
+            f'{dataset_name} cannot be read from {files}. The file is '
+            'probably truncated or corrupt (e.g. an interrupted download '
+            'or copy): replace it with an intact copy, or delete it and '
+            'pass download=True.') from error
+
+
+def idx_file_damage(path: str) -> Optional[str]:
+    """What is wrong with the size of the idx file ``path`` (MNIST's format),
+    or ``None`` when its size fits its header or it is no idx file.
+
+    An idx file starts with two zero bytes, a type code, the number of
+    dimensions ``n`` and ``n`` big-endian int32 sizes; the data follow.
+    """
+    item_sizes = {0x08: 1, 0x09: 1, 0x0B: 2, 0x0C: 4, 0x0D: 4, 0x0E: 8}
+    if not os.path.isfile(path):
+        return None
+    with open(path, 'rb') as file:
+        magic = file.read(4)
+        if len(magic) < 4 or magic[:2] != b'\0\0' or \
+                magic[2] not in item_sizes:
+            return None
+        sizes = file.read(4 * magic[3])
+    if len(sizes) < 4 * magic[3]:
+        return 'its header is cut short'
+    count = 1
+    for index in range(magic[3]):
+        count *= int.from_bytes(sizes[4 * index:4 * index + 4], 'big')
+    expected = 4 + 4 * magic[3] + count * item_sizes[magic[2]]
+    actual = os.path.getsize(path)
+    if actual != expected:
+        return f'{actual} bytes where its header announces {expected}'
+    return None
 
 
 class TorchvisionSplitMixin:

@@ -1,8 +1,12 @@
 from .diagnostics import DecoderCollapseHook
-from .hooks import RandomStateHook
+from .hooks import AverageOverRanksHook, NonFiniteCheckHook, RandomStateHook
 from .loops import UDAValLoop
 from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
+from .runner import CheckedRunner
+from .sync_bn import GlooSyncBatchNorm
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['DecoderCollapseHook', 'RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
+__all__ = ['AverageOverRanksHook', 'DecoderCollapseHook',
+           'NonFiniteCheckHook', 'RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
+           'CheckedRunner', 'GlooSyncBatchNorm',
            'SeparateDistributedDataParallel', 'UDAValLoop']

@@ -1,13 +1,11 @@
 """Distributed wrapper that keeps adapters' own ``train_step``."""
-import re
-from typing import List
-
 import torch
 from mmengine.model import MMSeparateDistributedDataParallel
 from mmengine.model.wrappers import MMDistributedDataParallel
 from torch import nn
 
 from dfa_lab.registry import MODEL_WRAPPERS
+from .sync_bn import use_gloo_sync_batchnorm
 
 
 @MODEL_WRAPPERS.register_module()
@@ -20,13 +18,21 @@ class SeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
 
     On top of mmengine's wrapper it
 
-    - runs on CPU with gloo (``device_ids`` is dropped when CUDA is absent);
+    - runs on CPU with gloo: ``device_ids`` is dropped when CUDA is absent,
+      and so are torch's GPU-only SyncBatchNorm layers (the config's
+      ``sync_bn = 'torch'``), replaced by
+      :class:`~dfa_lab.engine.GlooSyncBatchNorm`;
     - finds unused parameters by default, since an adapter step often leaves
       a network out (e.g. an aligner's parameters in a source-only term);
     - keeps checkpoints wrapper-free: wrapping renames every parameter to
       ``<child>.module.<name>``, which a non-distributed run (or a resume
-      with another world size) would not load. The adapter's ``state_dict``
-      drops that infix and ``load_state_dict`` puts it back.
+      with another world size) would not load. Each wrapped child drops
+      that infix from its state dict and puts it back when it loads one.
+      The hooks sit on the wrapped children themselves, so loading is
+      right whichever loader walks the model: torch's ``load_state_dict``
+      goes through a child's wrapper (and its hooks), mmengine's
+      ``load_checkpoint`` (``load_from``, ``--resume``, ``tools/test.py``)
+      steps over the wrapper into the network, where the keys already fit.
 
     Args:
         module: The adapter.
@@ -43,46 +49,35 @@ class SeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
         if not torch.cuda.is_available():
             kwargs.pop('device_ids', None)
             kwargs.pop('output_device', None)
+            use_gloo_sync_batchnorm(module)
         super().__init__(
             module,
             broadcast_buffers=broadcast_buffers,
             find_unused_parameters=find_unused_parameters,
             **kwargs)
-        wrapped = [
-            name for name, child in module.named_children()
-            if isinstance(child, MMDistributedDataParallel)
-        ]
-        if wrapped:
-            module._register_state_dict_hook(_strip_wrapper_infix(wrapped))
-            module._register_load_state_dict_pre_hook(
-                _insert_wrapper_infix(wrapped))
+        for child in module.children():
+            if isinstance(child, MMDistributedDataParallel):
+                child._register_state_dict_hook(_strip_wrapper_infix)
+                child._register_load_state_dict_pre_hook(
+                    _insert_wrapper_infix)
 
 
-def _strip_wrapper_infix(wrapped: List[str]):
-    pattern = re.compile(r'^(' + '|'.join(map(re.escape, wrapped)) +
-                         r')\.module\.')
-
-    def hook(module, state_dict, prefix, local_metadata):
-        for key in list(state_dict):
-            if key.startswith(prefix):
-                short = prefix + pattern.sub(r'\1.', key[len(prefix):])
-                if short != key:
-                    state_dict[short] = state_dict.pop(key)
-        return state_dict
-
-    return hook
+def _strip_wrapper_infix(wrapper, state_dict, prefix, local_metadata):
+    """State-dict hook of a wrapped child: ``<prefix>module.<name>`` becomes
+    ``<prefix><name>``."""
+    inner = prefix + 'module.'
+    for key in [k for k in state_dict if k.startswith(inner)]:
+        state_dict[prefix + key[len(inner):]] = state_dict.pop(key)
+    return state_dict
 
 
-def _insert_wrapper_infix(wrapped: List[str]):
-    pattern = re.compile(r'^(' + '|'.join(map(re.escape, wrapped)) +
-                         r')\.(?!module\.)')
-
-    def hook(state_dict, prefix, local_metadata, strict, missing_keys,
-             unexpected_keys, error_msgs):
-        for key in list(state_dict):
-            if key.startswith(prefix):
-                long = prefix + pattern.sub(r'\1.module.', key[len(prefix):])
-                if long != key:
-                    state_dict[long] = state_dict.pop(key)
-
-    return hook
+def _insert_wrapper_infix(state_dict, prefix, local_metadata, strict,
+                          missing_keys, unexpected_keys, error_msgs):
+    """Load pre-hook of a wrapped child: ``<prefix><name>`` becomes
+    ``<prefix>module.<name>``, where the wrapped network looks for it."""
+    inner = prefix + 'module.'
+    for key in [
+            k for k in state_dict
+            if k.startswith(prefix) and not k.startswith(inner)
+    ]:
+        state_dict[inner + key[len(prefix):]] = state_dict.pop(key)

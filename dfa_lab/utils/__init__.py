@@ -1,15 +1,23 @@
-from .checkpoint import allow_checkpoint_globals
-from .cli import add_common_arguments, load_config, parse_arguments
-from .config import (check_model_selection, enable_autocast,
+from .checkpoint import (CheckpointError, allow_checkpoint_globals,
+                         checkpoint_damage, find_resumable_checkpoint,
+                         read_checkpoint, state_dict_mismatch)
+from .cli import (add_common_arguments, build_runner, load_config,
+                  parse_arguments)
+from .config import (check_model_selection, check_option_keys, enable_autocast,
                      enable_source_validation, set_data_root, set_domains)
-from .dist import init_cpu_process_group, shutdown_process_group
+from .dist import (init_cpu_process_group, randn_like_global_batch,
+                   shutdown_process_group)
 from .module import unwrap
 from .setup_env import register_all_modules
 
 __all__ = [
-    'allow_checkpoint_globals', 'add_common_arguments', 'load_config',
-    'parse_arguments', 'check_model_selection', 'enable_autocast',
+    'CheckpointError', 'allow_checkpoint_globals', 'checkpoint_damage',
+    'find_resumable_checkpoint', 'read_checkpoint', 'state_dict_mismatch',
+    'add_common_arguments', 'build_runner', 'load_config',
+    'parse_arguments', 'check_model_selection', 'check_option_keys',
+    'enable_autocast',
     'enable_source_validation', 'set_data_root', 'set_domains',
-    'init_cpu_process_group', 'shutdown_process_group', 'unwrap',
+    'init_cpu_process_group', 'randn_like_global_batch',
+    'shutdown_process_group', 'unwrap',
     'register_all_modules'
 ]

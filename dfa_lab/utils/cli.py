@@ -4,8 +4,11 @@ import os
 import os.path as osp
 
 from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
 
-from .config import config_name, set_data_root, set_domains
+from dfa_lab.registry import RUNNERS
+from .config import (check_option_keys, config_name, set_data_root,
+                     set_domains)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -33,6 +36,12 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
         help='override config entries, e.g. model.num_k=6 '
         'train_cfg.max_iters=100')
     parser.add_argument(
+        '--non-strict',
+        action='store_true',
+        help='load a checkpoint (load_from, or the checkpoint to test) even '
+        'if its tensors do not match the model: the matching ones are '
+        'loaded and the others listed. Resuming is always strict')
+    parser.add_argument(
         '--launcher',
         choices=['none', 'pytorch', 'slurm', 'mpi'],
         default='none',
@@ -57,10 +66,21 @@ def load_config(args: argparse.Namespace) -> Config:
     if args.domains is not None:
         set_domains(cfg, *args.domains)
     if args.cfg_options is not None:
+        check_option_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
+    if args.non_strict:
+        cfg.load_strict = False
     cfg.launcher = args.launcher
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
         cfg.work_dir = osp.join('./work_dirs', config_name(args.config))
     return cfg
+
+
+def build_runner(cfg: Config) -> Runner:
+    """The Runner of ``cfg``: its ``runner_type`` (dfa_lab's configs choose
+    :class:`~dfa_lab.engine.CheckedRunner`), or mmengine's Runner."""
+    if 'runner_type' in cfg:
+        return RUNNERS.build(cfg)
+    return Runner.from_cfg(cfg)

@@ -1,9 +1,50 @@
 """Config adjustments shared by the command-line tools."""
 import copy
+import difflib
+import inspect
 import os.path as osp
-from typing import Any, Union
+from typing import Any, Iterable, Union
 
 from mmengine.config import Config
+from mmengine.runner import Runner
+
+#: Top-level config keys that mmengine's Runner (or dfa_lab's) reads besides
+#: its constructor's arguments.
+RUNNER_EXTRA_KEYS = ('model_wrapper_cfg', 'sync_bn', 'find_unused_parameters',
+                     'compile', 'activation_checkpointing',
+                     'efficient_conv_bn_eval', 'runner_type', 'load_strict',
+                     'custom_imports')
+
+
+def runner_keys() -> set:
+    """The top-level config keys the Runner reads."""
+    arguments = set(inspect.signature(Runner.__init__).parameters)
+    return (arguments - {'self', 'cfg'}) | set(RUNNER_EXTRA_KEYS)
+
+
+def check_option_keys(cfg: Config, keys: Iterable[str]) -> None:
+    """Reject ``--cfg-options`` keys whose top-level name is neither read by
+    the Runner nor defined in the config.
+
+    A config may define its own top-level variables (``data_root``,
+    ``dfa_aligner``, ``source_train``, ...) and options may change them, but
+    a new top-level name is read by nothing: ``train_cfgg.max_iters=5``
+    would be ignored.
+
+    Raises:
+        KeyError: An option names an unknown top-level key; the message
+            lists the closest known names.
+    """
+    known = runner_keys() | set(cfg.keys())
+    for key in keys:
+        top = key.split('.')[0]
+        if top in known:
+            continue
+        close = difflib.get_close_matches(top, sorted(known), n=3, cutoff=0.6)
+        hint = f' Did you mean {", ".join(close)}?' if close else ''
+        raise KeyError(
+            f'--cfg-options {key}: {top!r} is neither a Runner setting nor '
+            f'defined in the config, so nothing would read it.{hint}')
 
 
 def config_name(config: str) -> str:

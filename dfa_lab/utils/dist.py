@@ -4,6 +4,8 @@ import os
 
 import torch
 import torch.distributed as dist
+from mmengine.dist import get_dist_info
+from torch import Tensor
 
 
 def init_cpu_process_group(launcher: str) -> None:
@@ -41,3 +43,28 @@ def shutdown_process_group() -> None:
         gc.collect()
         dist.barrier()
         dist.destroy_process_group()
+
+
+def randn_like_global_batch(like: Tensor) -> Tensor:
+    """Standard normal noise shaped like ``like``: this rank's rows of one
+    draw for the batch of all ranks together.
+
+    ``like`` holds this rank's ``B`` samples. Every rank draws ``world_size
+    * B`` rows from the global generator, whose state is the same on every
+    rank, and keeps rows ``rank, rank + world_size, ...``: the positions of
+    its own samples in the joint batch when the sampler deals samples to the
+    ranks in turn (as :class:`~dfa_lab.datasets.UDAPairSampler` does). The
+    ranks thus get different noise, and ``W`` ranks with ``B`` samples each
+    draw exactly the noise that one process with ``W * B`` samples draws.
+    In a single process this is ``torch.randn_like(like)``, memory layout
+    included.
+    """
+    rank, world_size = get_dist_info()
+    channels_last = like.dim() == 4 and not like.is_contiguous() and \
+        like.is_contiguous(memory_format=torch.channels_last)
+    noise = torch.empty((world_size * like.shape[0], *like.shape[1:]),
+                        dtype=like.dtype,
+                        device=like.device,
+                        memory_format=torch.channels_last
+                        if channels_last else torch.contiguous_format)
+    return noise.normal_()[rank::world_size]

@@ -6,7 +6,6 @@ import torch
 import torch.nn.functional as F
 from mmengine.optim import build_optim_wrapper
 
-import dfa_lab.models.aligners.dfa as dfa_module
 import dfa_lab.models.losses as losses_module
 from dfa_lab.registry import MODELS
 
@@ -381,17 +380,3 @@ def test_dfa_takes_another_alignment_distance(loss_dal, distance):
     loss.backward()
     assert encoder.stages[0].conv.weight.grad.abs().sum() > 0
 
-
-def test_each_rank_draws_its_rows_of_one_global_prior_draw(monkeypatch):
-    encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
-    dfa = MODELS.build(dict(type='DFA'), default_args=dict(backbone=encoder))
-    latent = encoder(torch.randn(3, 1, 28, 28)).latent
-    torch.manual_seed(5)
-    single = dfa.sample_prior(torch.zeros(6, 48, 4, 4))
-    for rank in (0, 1):
-        monkeypatch.setattr(dfa_module, 'get_dist_info', lambda: (rank, 2))
-        torch.manual_seed(5)
-        drawn = dfa.sample_prior(latent)
-        # Rank r of 2 holds positions r, r + 2, ... of the global batch.
-        assert torch.equal(drawn, single[rank::2])
-        assert drawn.is_contiguous(memory_format=torch.channels_last)

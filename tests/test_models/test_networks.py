@@ -27,7 +27,7 @@ def test_digit_cnn_bad_input():
     with pytest.raises(ValueError, match='arch'):
         MODELS.build(dict(type='DigitCNN', arch='lenet'))
     net = MODELS.build(dict(type='DigitCNN', arch='usps'))
-    with pytest.raises(ValueError, match=r'\(B, 1, H, W\)'):
+    with pytest.raises(ValueError, match=r'\(B, 1, 28, 28\)'):
         net(torch.randn(2, 3, 28, 28))
 
 

@@ -2,11 +2,11 @@
 from typing import Dict, Optional, Tuple
 
 import torch
-from mmengine.dist import get_dist_info
 from torch import Tensor, nn
 
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
+from dfa_lab.utils import randn_like_global_batch
 from ..losses import PriorKLLoss
 from .base import BaseAligner, build_decoder
 
@@ -85,15 +85,14 @@ class DFA(BaseAligner):
         self.prior_std = prior_std
 
     def sample_prior(self, latent: Tensor) -> Tensor:
-        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``: this
-        rank's rows of one draw for the batch of every rank."""
-        rank, world_size = get_dist_info()
-        noise = torch.randn(
-            (latent.shape[0] * world_size, *latent.shape[1:]),
-            dtype=latent.dtype,
-            device=latent.device)
-        return noise[rank::world_size].to(
-            memory_format=_memory_format(latent)) * self.prior_std
+        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``.
+
+        In a distributed run each rank takes its own rows of one draw for
+        the joint batch (:func:`~dfa_lab.utils.randn_like_global_batch`):
+        ranks get different noise, and the noise of every sample is the one
+        a single process would draw for it.
+        """
+        return randn_like_global_batch(latent) * self.prior_std
 
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         latent = encoded.latent
@@ -134,9 +133,3 @@ def _weight(name: str, value) -> float:
         raise TypeError(f'DFA {name} must be a number, got {value!r}.')
     return float(value)
 
-
-def _memory_format(tensor: Tensor) -> torch.memory_format:
-    if tensor.dim() == 4 and tensor.is_contiguous(
-            memory_format=torch.channels_last):
-        return torch.channels_last
-    return torch.contiguous_format

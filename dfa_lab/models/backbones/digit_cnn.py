@@ -127,10 +127,17 @@ class DigitCNN(BaseModule):
         return c * h * w
 
     def forward(self, x: Tensor) -> EncoderOutput:
-        if x.dim() != 4 or x.shape[1] != self.in_channels:
+        size = self.input_size
+        if x.dim() != 4 or tuple(x.shape[1:]) != (self.in_channels, size,
+                                                  size):
             raise ValueError(
-                f'DigitCNN({self.arch!r}) expects (B, {self.in_channels}, H, '
-                f'W) images, got shape {tuple(x.shape)}.')
+                f'DigitCNN({self.arch!r}) expects (B, {self.in_channels}, '
+                f'{size}, {size}) images, got shape {tuple(x.shape)}. Set '
+                f'the datasets\' image_size={size} and channels='
+                f'{self.in_channels}, or choose the arch made for your '
+                'images (' + ', '.join(
+                    f"{name!r}: {s['input_size']}x{s['input_size']}"
+                    for name, s in self.arch_settings.items()) + ').')
         inputs = x
         x = x.contiguous(memory_format=self.memory_format)
         indices: List[Tensor] = []
