@@ -182,7 +182,8 @@ class NonFiniteCheckHook(Hook):
                          data_batch=None,
                          outputs=None) -> None:
         bad = []
-        for key in outputs or {}:
+        # Logged diagnostics (keys without 'loss') are not the objective.
+        for key in (k for k in outputs or {} if 'loss' in k):
             scalar = runner.message_hub.get_scalar(f'train/{key}')
             value = scalar.current()
             if not math.isfinite(value):

@@ -346,12 +346,13 @@ def test_dfa_logs_its_diagnostics():
     zeros = (decoded_target == 0).float().mean()
     assert 0 < zeros < 1
     assert torch.allclose(losses['dfa/zero_fraction'], zeros)
+    # Population standard deviations: defined for a batch of one.
     assert torch.allclose(losses['dfa/decoded_std'],
-                          decoded_target.std(dim=0).mean())
+                          decoded_target.std(dim=0, correction=0).mean())
     assert torch.allclose(losses['dfa/target_latent_mean'],
                           encoded.latent.mean())
     assert torch.allclose(losses['dfa/target_latent_std'],
-                          encoded.latent.std())
+                          encoded.latent.std(correction=0))
     assert not any(v.requires_grad for k, v in losses.items()
                    if k.startswith('dfa/'))
 

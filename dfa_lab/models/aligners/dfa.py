@@ -121,9 +121,10 @@ class DFA(BaseAligner):
             losses.update({
                 'dfa/dal': dal.detach(),
                 'dfa/zero_fraction': (decoded_target == 0).float().mean(),
-                'dfa/decoded_std': decoded_target.std(dim=0).mean(),
+                'dfa/decoded_std':
+                decoded_target.std(dim=0, correction=0).mean(),
                 'dfa/target_latent_mean': latent.mean(),
-                'dfa/target_latent_std': latent.std(),
+                'dfa/target_latent_std': latent.std(correction=0),
             })
         return losses
 
