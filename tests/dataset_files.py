@@ -2,8 +2,8 @@
 
 :func:`write_data_root` lays them out under one folder exactly as the
 configs expect (``<data_root>/mnist``, ``usps``, ``svhn``, ``gtsrb``,
-``synsigns``, ``office31``, ``office-home``, ``image_clef``,
-``visda-2017``), so that every config builds its datasets, and trains, with
+``synsigns``, ``office31``, ``office_home``, ``image_clef``,
+``visda2017``), so that every config builds its datasets, and trains, with
 ``--data-root`` pointing there. The sizes are the smallest the configs
 accept: the MNIST<->USPS protocol draws 2,000 MNIST and 1,800 USPS training
 digits.
@@ -28,10 +28,10 @@ SYNSIGNS_SIZE = 129
 #: number of classes.
 IMAGE_LISTS = {
     'office31': ('image_list/{}.txt', ('amazon', 'dslr', 'webcam'), 31),
-    'office-home': ('image_list/{}.txt',
+    'office_home': ('image_list/{}.txt',
                     ('Art', 'Clipart', 'Product', 'Real_World'), 65),
     'image_clef': ('list/{}List.txt', ('i', 'p', 'c'), 12),
-    'visda-2017': ('image_list/{}.txt', ('train', 'validation'), 12),
+    'visda2017': ('image_list/{}.txt', ('train', 'validation'), 12),
 }
 IMAGES_PER_DOMAIN = 6
 

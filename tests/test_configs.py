@@ -31,9 +31,9 @@ FIRST_FILE_READ = {
     'mcd/svhn_mnist.py': 'svhn/train_32x32.mat',
     'mcd/synsigns_gtsrb.py': 'synsigns/train_labelling.txt',
     'mcd/office31.py': 'office31',
-    'mcd/office_home.py': 'office-home',
+    'mcd/office_home.py': 'office_home',
     'mcd/image_clef.py': 'image_clef',
-    'mcd/visda2017.py': 'visda-2017',
+    'mcd/visda2017.py': 'visda2017',
 }
 # <optimizer>_lr<learning rate>_bs<batch size>[_mcd]
 SCHEDULE_NAME = re.compile(

@@ -35,7 +35,7 @@ class ImageList(Dataset):
     Args:
         data_root: The folder holding every dataset.
         folder: The benchmark's folder inside ``data_root`` (``office31``,
-            ``office-home``, ``image_clef``, ``visda-2017`` in the configs).
+            ``office_home``, ``image_clef``, ``visda2017`` in the configs).
         list_file: The image list, relative to the benchmark's folder (or
             absolute).
         domain: Fills ``{domain}`` in ``list_file``.

@@ -2,9 +2,9 @@
 # classes. Loaders, transforms and training length as office31.py; choose
 # the task with the same --domains option (default Ar -> Cl).
 # Layout:
-#   <data_root>/office-home/image_list/{Art,Clipart,Product,Real_World}.txt
+#   <data_root>/office_home/image_list/{Art,Clipart,Product,Real_World}.txt
 _base_ = ['./office31.py']
-image_list = dict(folder='office-home', num_classes=65)
+image_list = dict(folder='office_home', num_classes=65)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='Art'),

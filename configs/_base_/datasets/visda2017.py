@@ -3,9 +3,9 @@
 # mean accuracy, target/mean_class_accuracy. Loaders, transforms and
 # training length as office31.py.
 # Layout (Transfer-Learning-Library's):
-#   <data_root>/visda-2017/image_list/{train,validation}.txt
+#   <data_root>/visda2017/image_list/{train,validation}.txt
 _base_ = ['./office31.py']
-image_list = dict(folder='visda-2017', num_classes=12)
+image_list = dict(folder='visda2017', num_classes=12)
 train_dataloader = dict(
     dataset=dict(
         source=dict(image_list, domain='train'),
