@@ -92,7 +92,9 @@ class Registry(MMEngineRegistry):
             return False
 
 
-RUNNERS = Registry('runner', parent=MMENGINE_RUNNERS, scope='dfa_lab')
+RUNNERS = Registry(
+    'runner', parent=MMENGINE_RUNNERS, scope='dfa_lab',
+    locations=['dfa_lab.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, scope='dfa_lab')
 LOOPS = Registry(

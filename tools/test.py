@@ -9,8 +9,7 @@ import argparse
 import json
 import os.path as osp
 
-from mmengine.runner import Runner
-
+from dfa_lab.registry import RUNNERS
 from dfa_lab.utils import (add_common_arguments, init_cpu_process_group,
                            load_config, parse_arguments,
                            shutdown_process_group)
@@ -28,7 +27,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def evaluate(cfg, out=None) -> dict:
     """Test the checkpoint ``cfg.load_from``; write the metrics to ``out``
     (JSON) on rank 0."""
-    runner = Runner.from_cfg(cfg)
+    runner = RUNNERS.build(cfg)
     metrics = runner.test()
     if out and runner.rank == 0:
         with open(out, 'w') as f:

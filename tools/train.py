@@ -8,8 +8,8 @@ Example::
 import argparse
 
 from mmengine.config import Config
-from mmengine.runner import Runner
 
+from dfa_lab.registry import RUNNERS
 from dfa_lab.utils import (add_common_arguments, check_model_selection,
                            enable_autocast, enable_source_validation,
                            init_cpu_process_group, load_config,
@@ -31,6 +31,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='run forward passes under bfloat16 autocast')
     parser.add_argument(
+        '--compile',
+        nargs='?',
+        const='default',
+        choices=['default', 'reduce-overhead', 'max-autotune'],
+        metavar='MODE',
+        help='compile the networks with torch.compile (mode default, or '
+        'MODE: reduce-overhead uses CUDA graphs, max-autotune also tunes '
+        'kernels); the multi-optimizer train_step stays eager')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
@@ -48,6 +57,10 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the training-only options to ``cfg``."""
     if args.amp:
         enable_autocast(cfg)
+    if args.compile is not None:
+        options = cfg.get('compile')
+        options = dict(options) if isinstance(options, dict) else {}
+        cfg.compile = dict(options, mode=args.compile)
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume
@@ -66,7 +79,7 @@ def main(argv=None):
     cfg = merge_train_args(load_config(args), args)
     init_cpu_process_group(args.launcher)
     try:
-        Runner.from_cfg(cfg).train()
+        RUNNERS.build(cfg).train()
     finally:
         shutdown_process_group()
 

@@ -1,4 +1,7 @@
 default_scope = 'dfa_lab'
+# mmengine's Runner, except that `compile` compiles the adapter's networks
+# (tools/train.py --compile) rather than its multi-optimizer train_step.
+runner_type = 'AdapterRunner'
 
 # Iteration-based training: every hook and the log processor count
 # iterations, so TensorBoard gets validation metrics at their iteration.
@@ -12,10 +15,12 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 # Resumed runs draw the same random numbers as uninterrupted ones; DFA runs
-# warn when their decoder collapses (a no-op for runs without a decoder).
+# warn when their decoder collapses (a no-op for runs without a decoder);
+# the run ends with a summary of its accuracy and files.
 custom_hooks = [
     dict(type='RandomStateHook'),
     dict(type='DecoderCollapseHook'),
+    dict(type='TrainingSummaryHook'),
 ]
 log_processor = dict(by_epoch=False, window_size=50)
 

@@ -2,7 +2,10 @@ from .diagnostics import DecoderCollapseHook
 from .hooks import RandomStateHook
 from .loops import UDAValLoop
 from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
+from .runner import AdapterRunner
+from .summary import TrainingSummaryHook
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['DecoderCollapseHook', 'RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
-           'SeparateDistributedDataParallel', 'UDAValLoop']
+__all__ = ['AdapterRunner', 'DecoderCollapseHook', 'RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
+           'SeparateDistributedDataParallel', 'TrainingSummaryHook',
+           'UDAValLoop']
