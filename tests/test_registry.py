@@ -134,7 +134,8 @@ def test_engine_and_evaluation_components_build():
         'AutocastOptimWrapper'}
     hooks = dict(
         RandomStateHook=dict(type='RandomStateHook'),
-        DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2))
+        DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2),
+        TrainingSummaryHook=dict(type='TrainingSummaryHook'))
     assert set(registry.HOOKS.module_dict) == set(hooks)
     for name, cfg in hooks.items():
         assert type(registry.HOOKS.build(cfg)).__name__ == name
@@ -151,6 +152,9 @@ def test_engine_and_evaluation_components_build():
     # Built by mmengine's Runner in a distributed run (tests/test_tools).
     assert set(registry.MODEL_WRAPPERS.module_dict) == {
         'SeparateDistributedDataParallel'}
+    # The configs' runner_type and the loaders' collate function.
+    assert set(registry.RUNNERS.module_dict) == {'AdapterRunner'}
+    assert set(registry.FUNCTIONS.module_dict) == {'gathered_collate'}
 
 
 def test_unknown_type_names_registry_and_closest_names():
