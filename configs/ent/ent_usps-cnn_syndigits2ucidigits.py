@@ -4,4 +4,4 @@ _base_ = [
 ]
 model = dict(type='ENT', loss_ent=dict(type='EntropyLoss', loss_weight=1.0))
 train_dataloader = dict(batch_size=256)
-train_cfg = dict(max_iters=500, val_interval=250)
+train_cfg = dict(max_iters=300, val_interval=150)

@@ -3,4 +3,4 @@ _base_ = [
     '../_base_/schedules/adam_mcd.py', '../_base_/default_runtime.py'
 ]
 model = dict(type='MCD', num_k=4)
-train_cfg = dict(max_iters=500, val_interval=250)
+train_cfg = dict(max_iters=300, val_interval=150)
