@@ -29,3 +29,14 @@ def test_transposed_conv_is_torchs(out_channels, padding, memory_format):
         assert torch.allclose(a, b, rtol=1e-12, atol=1e-12)
     assert gradcheck(lambda a, b: transposed_conv2d(a, b, padding),
                      (x, weight))
+
+
+def test_transposed_conv_under_bfloat16_autocast_is_torchs():
+    x = torch.randn(2, 4, 6, 6, requires_grad=True)
+    weight = torch.randn(4, 1, 5, 5, requires_grad=True)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        ours = transposed_conv2d(x, weight, (0, 0))
+        reference = F.conv_transpose2d(x, weight)
+    assert ours.dtype == torch.bfloat16 and torch.equal(ours, reference)
+    ours.float().sum().backward()
+    assert weight.grad.dtype == torch.float32

@@ -51,8 +51,9 @@ def transposed_conv2d(x: Tensor, weight: Tensor,
                       padding: Tuple[int, int]) -> Tensor:
     """``F.conv_transpose2d(x, weight, padding=padding)``, through
     :class:`_SingleChannelTransposedConv` on the CPU when it has one output
-    channel."""
-    if x.device.type == 'cpu' and weight.shape[1] == 1:
+    channel (and autocast, which casts torch's convolutions, is off)."""
+    if x.device.type == 'cpu' and weight.shape[1] == 1 \
+            and not torch.is_autocast_enabled('cpu'):
         return _SingleChannelTransposedConv.apply(x, weight, tuple(padding))
     return F.conv_transpose2d(x, weight, padding=padding)
 
