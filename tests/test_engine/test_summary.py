@@ -14,8 +14,12 @@ REFERENCE = dict(
     accuracy={'source-only': 43.06, 'MCD': 61.5})
 
 
-def run(tmp_path, name, **options):
+def run(tmp_path, name, reference=None, **options):
     cfg = Config.fromfile(MCD)
+    if reference is None:
+        cfg.pop('reference_accuracy')
+    else:
+        cfg.reference_accuracy = reference
     cfg.merge_from_dict({
         'work_dir': str(tmp_path / name),
         'experiment_name': name,
@@ -35,7 +39,7 @@ def run(tmp_path, name, **options):
 
 
 def test_summary_names_accuracies_reference_and_files(tmp_path):
-    runner, lines = run(tmp_path, 'summary', reference_accuracy=REFERENCE)
+    runner, lines = run(tmp_path, 'summary', reference=REFERENCE)
     assert lines[0].startswith('Training finished: 2 iterations in ')
     metrics = {
         key: runner.message_hub.get_scalar(f'val/{key}').current()
@@ -54,6 +58,16 @@ def test_summary_names_accuracies_reference_and_files(tmp_path):
     assert osp.isfile(log) and 'Training finished' in open(log).read()
     tensorboard = lines[5][len('TensorBoard: tensorboard --logdir '):]
     assert osp.isdir(tensorboard)
+
+
+def test_embedded_task_names_its_reference(tmp_path):
+    # The README's first training prints what other methods reach on the
+    # task at the config's training length.
+    cfg = Config.fromfile(MCD)
+    reference = cfg.reference_accuracy
+    assert reference.iters == cfg.train_cfg.max_iters
+    assert set(reference.accuracy) == {'source-only', 'MCD', 'DFA-MCD'}
+    assert (REPO / reference.results).is_file()
 
 
 def test_summary_without_validation_or_reference(tmp_path):
