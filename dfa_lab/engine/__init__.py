@@ -6,6 +6,8 @@ from .runner import AdapterRunner
 from .summary import TrainingSummaryHook
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['AdapterRunner', 'DecoderCollapseHook', 'RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
-           'SeparateDistributedDataParallel', 'TrainingSummaryHook',
-           'UDAValLoop']
+__all__ = [
+    'AdapterRunner', 'AutocastOptimWrapper', 'DecoderCollapseHook',
+    'MultiOptimWrapperConstructor', 'RandomStateHook',
+    'SeparateDistributedDataParallel', 'TrainingSummaryHook', 'UDAValLoop'
+]
