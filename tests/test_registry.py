@@ -142,12 +142,11 @@ def test_engine_and_evaluation_components_build():
         RandomStateHook=dict(type='RandomStateHook'),
         AverageOverRanksHook=dict(type='AverageOverRanksHook'),
         NonFiniteCheckHook=dict(type='NonFiniteCheckHook'),
-        DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2))
+        DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2),
+        TrainingSummaryHook=dict(type='TrainingSummaryHook'))
     assert set(registry.HOOKS.module_dict) == set(hooks)
     for name, cfg in hooks.items():
         assert type(registry.HOOKS.build(cfg)).__name__ == name
-    # Configs name it as runner_type; tools/train.py builds it.
-    assert set(registry.RUNNERS.module_dict) == {'CheckedRunner'}
     prefixes = {
         'TargetAccuracy': 'target',
         'SourceValidationAccuracy': 'source_val',
@@ -161,6 +160,9 @@ def test_engine_and_evaluation_components_build():
     # Built by mmengine's Runner in a distributed run (tests/test_tools).
     assert set(registry.MODEL_WRAPPERS.module_dict) == {
         'SeparateDistributedDataParallel'}
+    # The configs' runner_type and the loaders' collate function.
+    assert set(registry.RUNNERS.module_dict) == {'AdapterRunner'}
+    assert set(registry.FUNCTIONS.module_dict) == {'gathered_collate'}
 
 
 def test_options_of_declared_simple_types_are_checked_at_build():

@@ -14,12 +14,14 @@ Example::
         --work-dir work_dirs/benchmark --out docs/results/digits.md
 """
 import argparse
+import os
 import os.path as osp
 import shlex
 import sys
+import time
 
-from dfa_lab.benchmark import (plan_runs, run_benchmark, summarize,
-                               write_report)
+from dfa_lab.benchmark import (describe_machine, plan_runs, run_benchmark,
+                               summarize, write_report)
 from dfa_lab.benchmark.runs import load_finished
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
@@ -62,7 +64,14 @@ def parse_args(argv=None):
         '--jobs',
         type=int,
         default=1,
-        help='how many training processes run at once')
+        help='how many training processes run at once; on one GPU, several '
+        'runs share it')
+    parser.add_argument(
+        '--threads-per-run',
+        type=int,
+        default=1,
+        help='CPU threads of each training process (OMP_NUM_THREADS); '
+        'jobs x threads should not exceed the CPU cores')
     parser.add_argument(
         '--resume',
         action='store_true',
@@ -74,8 +83,8 @@ def parse_args(argv=None):
         help='train nothing: tabulate the runs that have finished and list '
         'the others as not run')
     args = parser.parse_args(argv)
-    if args.jobs < 1:
-        parser.error('--jobs must be at least 1')
+    if args.jobs < 1 or args.threads_per_run < 1:
+        parser.error('--jobs and --threads-per-run must be at least 1')
     if args.out is None:
         args.out = osp.join(args.work_dir, 'benchmark.md')
     return args
@@ -91,20 +100,33 @@ def main(argv=None):
         results = {spec: res for spec, res in results.items() if res}
         failures = {}
     else:
+        # Every training process inherits it (tools/train.py's torch reads
+        # it at start).
+        os.environ['OMP_NUM_THREADS'] = str(args.threads_per_run)
+        start = time.perf_counter()
         results, failures = run_benchmark(
             specs,
             TRAIN_SCRIPT,
             data_root=args.data_root,
             resume=args.resume,
             jobs=args.jobs)
+        minutes = (time.perf_counter() - start) / 60
     command = shlex.join(['python', sys.argv[0], *argv])
     markdown = write_report(
         summarize(specs, results, failures), args.out, command)
+    notes = []
     not_run = [str(spec) for spec in specs
                if spec not in results and spec not in failures]
     if not_run:
-        note = ('\nNot run yet (not in the table): ' + ', '.join(not_run) +
-                '.\n')
+        notes.append('Not run yet (not in the table): ' +
+                     ', '.join(not_run) + '.')
+    if not args.report_only:
+        notes.append(
+            f'Wall time of this command: {minutes:.1f} min, '
+            f'{args.jobs} run(s) at a time with {args.threads_per_run} '
+            f'thread(s) each, on {describe_machine()}.')
+    if notes:
+        note = ''.join(f'\n{line}\n' for line in notes)
         with open(args.out, 'a') as f:
             f.write(note)
         markdown += note

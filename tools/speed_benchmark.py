@@ -1,15 +1,18 @@
 """Seconds per training iteration of DFA-MCD against MCD, under dfa_lab's
-Runner and under a plain PyTorch loop doing the same updates.
+Runner and under a plain PyTorch loop doing the same updates, eager and
+compiled, at one or several thread counts.
 
-Before timing, one iteration of each config runs both ways from the same
-weights, batch and seed; the tool stops with exit status 1 unless their
-losses agree. The table goes to the terminal and, with ``--out``, to a
-markdown file.
+Before timing, one eager iteration of each config runs both ways from the
+same weights, batch and seed; the tool stops with exit status 1 unless
+their losses agree. Every timed run then starts a fresh process. The
+measurement is saved as a record, ``<record dir>/<label>.json`` (one per
+machine: ``cpu``, ``h200``, ...), and ``--out`` renders every record of
+that folder into the speed page, between its two marker lines.
 
 Example::
 
-    python tools/speed_benchmark.py --data-root data \
-        --out docs/results/speed.md
+    python tools/speed_benchmark.py --data-root data --threads 1 2 \
+        --compile eager default --label cpu --out docs/results/speed.md
 """
 import argparse
 import os
@@ -20,17 +23,18 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 
-from dfa_lab.utils import register_all_modules
 from dfa_lab.benchmark import describe_machine
-from dfa_lab.benchmark.speed import (LOSS_RTOL, check_same_computation,
-                                     measure_speed, render_speed_markdown)
-from dfa_lab.utils import set_data_root
+from dfa_lab.utils import register_all_modules, set_data_root
+from speed import (EAGER, LOSS_RTOL, RUNNER_NAMES, SpeedRecord, Variant,
+                   check_same_computation, load_records, measure_speed,
+                   render_record, write_page)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIGS = [
-    osp.join(REPO, 'configs/mcd/mnist_usps.py'),
-    osp.join(REPO, 'configs/dfa_mcd/mnist_usps.py')
+    'configs/mcd/mnist_usps.py',
+    'configs/dfa_mcd/mnist_usps.py'
 ]
+COMPILE_MODES = (EAGER, 'default', 'reduce-overhead', 'max-autotune')
 
 
 def parse_args(argv=None):
@@ -42,7 +46,8 @@ def parse_args(argv=None):
         nargs=2,
         default=DEFAULT_CONFIGS,
         metavar=('MCD_CONFIG', 'DFA_MCD_CONFIG'),
-        help='the host config and its DFA config (default: MNIST->USPS)')
+        help='the host config and its DFA config, relative to the '
+        'repository (default: MNIST->USPS)')
     parser.add_argument(
         '--data-root',
         help='folder holding the datasets; needed by configs that read '
@@ -53,38 +58,69 @@ def parse_args(argv=None):
         '--warmup',
         type=int,
         default=10,
-        help='untimed iterations at the start of each run')
+        help='untimed iterations at the start of each run (they include '
+        'compiling)')
     parser.add_argument(
         '--rounds',
         type=int,
         default=3,
         help='rounds; each times every config and variant once')
     parser.add_argument(
-        '--threads', type=int, default=1, help='torch threads')
-    parser.add_argument('--out', help='markdown file for the report')
+        '--threads',
+        type=int,
+        nargs='+',
+        default=[1],
+        help='torch threads of the timed processes, one set of rows each')
+    parser.add_argument(
+        '--compile',
+        nargs='+',
+        default=[EAGER],
+        choices=COMPILE_MODES,
+        help=f'{EAGER} (no torch.compile) and/or torch.compile modes, one '
+        'set of rows each')
+    parser.add_argument(
+        '--runners',
+        nargs='+',
+        default=list(RUNNER_NAMES),
+        choices=RUNNER_NAMES,
+        help='dfa_lab (the Runner) and/or plain (a plain PyTorch loop)')
+    parser.add_argument(
+        '--label',
+        default='cuda' if torch.cuda.is_available() else 'cpu',
+        help='name of this measurement\'s record, e.g. cpu or h200 '
+        '(default: cuda or cpu)')
+    parser.add_argument(
+        '--record-dir',
+        default=osp.join('docs', 'results', 'speed_records'),
+        help='folder of the records (default: docs/results/speed_records)')
+    parser.add_argument(
+        '--out',
+        help='speed page to render every record of --record-dir into')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
         help='override entries of both configs, e.g. model.num_k=2')
     args = parser.parse_args(argv)
-    for name in ('iters', 'rounds', 'threads'):
+    for name in ('iters', 'rounds'):
         if getattr(args, name) < 1:
             parser.error(f'--{name} must be at least 1')
+    if min(args.threads) < 1:
+        parser.error('--threads must be at least 1')
     if args.warmup < 0:
         parser.error('--warmup must not be negative')
     return args
 
 
 def load_config(path: str, args) -> Config:
-    """The config at ``path`` with the command line's data root and
-    overrides applied.
+    """The config at ``path`` (relative to the repository) with the command
+    line's data root and overrides applied.
 
     Raises:
         ValueError: The config reads dataset files and no data root is
             given.
     """
-    cfg = Config.fromfile(path)
+    cfg = Config.fromfile(osp.join(REPO, path))
     # Only tasks on dataset files declare a data root.
     if 'data_root' in cfg:
         if args.data_root is None:
@@ -99,7 +135,6 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     load_average = os.getloadavg()
-    torch.set_num_threads(args.threads)
     register_all_modules()
     try:
         configs = {path: load_config(path, args) for path in args.configs}
@@ -120,23 +155,26 @@ def main(argv=None):
                   f'{LOSS_RTOL:g} relative).')
             return 1
 
-    results = measure_speed(configs, args.warmup, args.iters, args.rounds)
-    command = shlex.join(['python', sys.argv[0], *argv])
-    markdown = render_speed_markdown(
-        results,
-        configs,
-        checks,
-        command=command,
-        threads=args.threads,
+    variants = [
+        Variant(runner, compile_mode, threads) for threads in args.threads
+        for compile_mode in args.compile for runner in args.runners
+    ]
+    results = measure_speed(configs, variants, args.warmup, args.iters,
+                            args.rounds)
+    record = SpeedRecord.create(
+        label=args.label,
+        command=shlex.join(['python', 'tools/speed_benchmark.py', *argv]),
         machine=describe_machine(),
         load_average=load_average,
         warmup=args.warmup,
-        iters=args.iters)
-    print(markdown)
+        iters=args.iters,
+        configs=configs,
+        results=results,
+        checks=checks)
+    print(render_record(record))
+    record.dump(osp.join(args.record_dir, f'{args.label}.json'))
     if args.out is not None:
-        os.makedirs(osp.dirname(args.out) or '.', exist_ok=True)
-        with open(args.out, 'w') as f:
-            f.write(markdown)
+        write_page(args.out, load_records(args.record_dir))
     return 0
 
 

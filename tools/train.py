@@ -30,6 +30,15 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='run forward passes under bfloat16 autocast')
     parser.add_argument(
+        '--compile',
+        nargs='?',
+        const='default',
+        choices=['default', 'reduce-overhead', 'max-autotune'],
+        metavar='MODE',
+        help='compile the networks with torch.compile (mode default, or '
+        'MODE: reduce-overhead uses CUDA graphs, max-autotune also tunes '
+        'kernels); the multi-optimizer train_step stays eager')
+    parser.add_argument(
         '--no-validate',
         action='store_true',
         help='do not evaluate during training')
@@ -47,6 +56,10 @@ def merge_train_args(cfg: Config, args: argparse.Namespace) -> Config:
     """Apply the training-only options to ``cfg``."""
     if args.amp:
         enable_autocast(cfg)
+    if args.compile is not None:
+        options = cfg.get('compile')
+        options = dict(options) if isinstance(options, dict) else {}
+        cfg.compile = dict(options, mode=args.compile)
     if args.resume is not None:
         cfg.resume = True
         cfg.load_from = None if args.resume == 'auto' else args.resume

@@ -21,6 +21,8 @@ custom_hooks = [
     dict(type='NonFiniteCheckHook'),
     # DFA runs warn when their decoder collapses (no-op without a decoder).
     dict(type='DecoderCollapseHook'),
+    # The run ends with a summary of its accuracy and where its files are.
+    dict(type='TrainingSummaryHook'),
 ]
 log_processor = dict(by_epoch=False, window_size=50)
 
@@ -41,9 +43,10 @@ visualizer = dict(type='Visualizer', vis_backends=vis_backends)
 # all ranks (on GPUs and, through this wrapper, on CPU).
 model_wrapper_cfg = dict(type='dfa_lab.SeparateDistributedDataParallel')
 
-# Checkpoints load strictly (load_strict = False loads the matching tensors
-# only); auto-resume takes the newest intact checkpoint.
-runner_type = 'CheckedRunner'
+# dfa_lab's Runner: checkpoints load strictly (load_strict = False loads the
+# matching tensors only), auto-resume takes the newest intact checkpoint, and
+# compile = True compiles the adapter's networks, not its train_step.
+runner_type = 'AdapterRunner'
 load_strict = True
 
 log_level = 'INFO'

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
+from dfa_lab.datasets import gathered_collate
 from dfa_lab.registry import DATASETS, MODELS
 
 DOMAINS = ('source', 'target')
@@ -161,7 +162,8 @@ def extract_features(model: nn.Module,
         Subset(dataset, indices.tolist()),
         batch_size=batch_size,
         shuffle=False,
-        num_workers=num_workers)
+        num_workers=num_workers,
+        collate_fn=gathered_collate)
     captured = []
     handle = model.backbone.register_forward_hook(
         lambda module, inputs, output: captured.append(output.latent))
@@ -181,7 +183,7 @@ def extract_features(model: nn.Module,
             # Channels-last latents of the digit CNNs flatten without a
             # copy once contiguous, so ``features`` can share their storage.
             latents.append(latent.float().cpu().contiguous())
-            labels.append(torch.as_tensor(batch['label']))
+            labels.append(torch.as_tensor(batch['label']).cpu())
             for name, out in batch_logits.items():
                 logits.setdefault(name, []).append(out.float().cpu())
     finally:

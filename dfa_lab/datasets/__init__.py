@@ -1,5 +1,6 @@
 from .base import (DatasetNotFoundError, DigitDataset, ImageFileDataset,
                    InMemoryDigitDataset)
+from .collate import GatheredBatch, gathered_collate
 from .digits import GTSRB, MNIST, SVHN, USPS, DatasetFileError, SynSigns
 from .holdout import HoldoutSplit
 from .image_list import ImageList
@@ -13,5 +14,6 @@ __all__ = [
     'InMemoryDigitDataset',
     'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
     'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler',
-    'ImageList', 'ResizeCrop', 'HoldoutSplit'
+    'ImageList', 'ResizeCrop', 'HoldoutSplit', 'GatheredBatch',
+    'gathered_collate'
 ]

@@ -16,6 +16,7 @@ from torch import Tensor
 from torch.utils.data import Dataset
 
 from dfa_lab.registry import DATASETS
+from .collate import GatheredBatch, check_main_process, resolve_device
 
 ChannelStat = Union[float, Sequence[float]]
 
@@ -244,12 +245,27 @@ class InMemoryDigitDataset(DigitDataset):
     only the kept images are processed. Subclasses set the attributes
     :meth:`load` needs before calling ``super().__init__``.
 
+    With ``device`` set, the images live on that device and a data loader
+    reads whole batches: torch's ``DataLoader`` calls
+    :meth:`__getitems__` with a batch's indices, which gathers and
+    normalises them there in a few tensor operations, with no per-sample
+    Python and no worker processes. The batches equal those of the
+    per-sample path (``__getitem__`` and ``default_collate``) exactly, in
+    the sampler's order. The loader needs
+    ``collate_fn=dict(type='dfa_lab.gathered_collate')`` (the task configs'
+    loaders have it) and, on a CUDA device, ``num_workers=0``.
+
     Args:
+        device: Where the images live and batches are gathered: None (on
+            the CPU, one sample at a time, as torch reads any dataset),
+            ``'auto'`` (the current CUDA device when CUDA is available,
+            otherwise the CPU), or a device (``'cpu'``, ``'cuda'``,
+            ``'cuda:1'``). The digit task configs set ``'auto'``.
         **kwargs: The framing, normalisation and subset options of
             :class:`DigitDataset`.
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, device: Optional[str] = None, **kwargs) -> None:
         super().__init__(**kwargs)
         images, labels = self.load()
         subset = self.select_subset(len(labels))
@@ -257,6 +273,31 @@ class InMemoryDigitDataset(DigitDataset):
             images, labels = images[subset], labels[subset]
         self.images = self.frame(images)
         self.labels = labels.long()
+        self.device = resolve_device(device)
+        if self.device is not None:
+            self.images = self.images.to(self.device)
+            self.mean = self.mean.to(self.device)
+            self.std = self.std.to(self.device)
+            # ``labels`` stays on the CPU for the code that reads it.
+            self.gathered_labels = self.labels.to(self.device)
+
+    @property
+    def gathers_batches(self) -> bool:
+        """Whether :meth:`__getitems__` gathers whole batches."""
+        return self.device is not None
+
+    def __getitems__(self, indices: Sequence[int]
+                     ) -> Union[GatheredBatch, List[dict]]:
+        """The samples at ``indices``: one :class:`GatheredBatch` ``{'img':
+        (B, C, S, S), 'label': (B,)}`` on ``device``, or, without a
+        ``device``, the list of samples."""
+        if self.device is None:
+            return [self[index] for index in indices]
+        check_main_process(self, self.device)
+        index = torch.as_tensor(indices, device=self.device)
+        return GatheredBatch(
+            img=self.normalize(self.images[index]),
+            label=self.gathered_labels[index])
 
     @abstractmethod
     def load(self) -> Tuple[Tensor, Tensor]:

@@ -1,5 +1,5 @@
 """A seeded split of a dataset into a training part and a held-out part."""
-from typing import Optional, Union
+from typing import Optional, Sequence, Union
 
 import numpy as np
 import torch
@@ -160,3 +160,16 @@ class HoldoutSplit(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         return self.dataset[int(self.indices[index])]
+
+    @property
+    def gathers_batches(self) -> bool:
+        """Whether the wrapped dataset gathers whole batches, and so does
+        :meth:`__getitems__`."""
+        return getattr(self.dataset, 'gathers_batches', False)
+
+    def __getitems__(self, indices: Sequence[int]) -> Union[dict, list]:
+        """The wrapped dataset's ``__getitems__`` at this part's samples
+        ``indices``, or the list of samples when it gathers none."""
+        if not self.gathers_batches:
+            return [self[index] for index in indices]
+        return self.dataset.__getitems__(self.indices[list(indices)].tolist())

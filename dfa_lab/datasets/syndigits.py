@@ -1,6 +1,6 @@
 """Synthetic digits rendered on the fly from matplotlib's TrueType fonts."""
 import os
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import matplotlib
 import numpy as np
@@ -132,6 +132,7 @@ class SynDigits(InMemoryDigitDataset):
         channels: 3 (RGB) or 1 (luma).
         mean: See :class:`DigitDataset`.
         std: See :class:`DigitDataset`.
+        device: See :class:`InMemoryDigitDataset`.
     """
 
     SPLITS = ('train', 'test')
@@ -150,12 +151,14 @@ class SynDigits(InMemoryDigitDataset):
                  image_size: int = 32,
                  channels: int = 3,
                  mean: ChannelStat = 0.5,
-                 std: ChannelStat = 0.5) -> None:
+                 std: ChannelStat = 0.5,
+                 device: Optional[str] = None) -> None:
         self.num_samples = check_positive_int('num_samples', num_samples)
         self.seed = seed
         self.split = check_choice('split', split, self.SPLITS)
         super().__init__(
-            image_size=image_size, channels=channels, mean=mean, std=std)
+            image_size=image_size, channels=channels, mean=mean, std=std,
+            device=device)
 
     def load(self) -> Tuple[Tensor, Tensor]:
         seed_sequence = np.random.SeedSequence(

@@ -1,6 +1,6 @@
 """Pairing of a labelled source domain with an unlabelled target domain."""
 import itertools
-from typing import Iterator, Optional, Sequence, Tuple, Union
+from typing import Iterator, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import torch
@@ -9,6 +9,7 @@ from torch.utils.data import Dataset, Sampler
 
 from dfa_lab.registry import DATA_SAMPLERS, DATASETS
 from .base import build_dataset, check_positive_int
+from .collate import GatheredBatch
 
 
 @DATASETS.register_module()
@@ -65,17 +66,44 @@ class UDAPairDataset(Dataset):
             return self.epoch_length
         return max(len(self.source), len(self.target))
 
-    def __getitem__(self, index: Union[int, Sequence[int]]) -> dict:
+    def pair(self, index: Union[int, Sequence[int]]) -> Tuple[int, int]:
+        """The ``(source index, target index)`` that ``index`` reads."""
         if isinstance(index, (tuple, list)):
             source_index, target_index = index
-        else:
-            source_index = index % len(self.source)
-            target_index = int(self.target_pairing[index % len(self.target)])
+            return source_index, target_index
+        return (index % len(self.source),
+                int(self.target_pairing[index % len(self.target)]))
+
+    def __getitem__(self, index: Union[int, Sequence[int]]) -> dict:
+        source_index, target_index = self.pair(index)
         source_item = self.source[source_index]
         target_item = self.target[target_index]
         return dict(
             source=dict(img=source_item['img'], label=source_item['label']),
             target=dict(img=target_item['img']))
+
+    @property
+    def gathers_batches(self) -> bool:
+        """Whether both domains gather whole batches (in-memory digit sets
+        with a ``device``), and so does :meth:`__getitems__`."""
+        return all(
+            getattr(domain, 'gathers_batches', False)
+            for domain in (self.source, self.target))
+
+    def __getitems__(self, indices: Sequence[Union[int, Sequence[int]]]
+                     ) -> Union[GatheredBatch, List[dict]]:
+        """The items at ``indices``: when both domains gather batches, one
+        :class:`GatheredBatch` holding each domain's batch, which equals
+        what ``default_collate`` makes of the items; otherwise the list of
+        items."""
+        if not self.gathers_batches:
+            return [self[index] for index in indices]
+        source_indices, target_indices = zip(*map(self.pair, indices))
+        source = self.source.__getitems__(source_indices)
+        target = self.target.__getitems__(target_indices)
+        return GatheredBatch(
+            source=dict(img=source['img'], label=source['label']),
+            target=dict(img=target['img']))
 
 
 @DATA_SAMPLERS.register_module()

@@ -2,11 +2,14 @@ from .diagnostics import DecoderCollapseHook
 from .hooks import AverageOverRanksHook, NonFiniteCheckHook, RandomStateHook
 from .loops import UDAValLoop
 from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
-from .runner import CheckedRunner
+from .runner import AdapterRunner
+from .summary import TrainingSummaryHook
 from .sync_bn import GlooSyncBatchNorm
 from .wrappers import SeparateDistributedDataParallel
 
-__all__ = ['AverageOverRanksHook', 'DecoderCollapseHook',
-           'NonFiniteCheckHook', 'RandomStateHook', 'AutocastOptimWrapper', 'MultiOptimWrapperConstructor',
-           'CheckedRunner', 'GlooSyncBatchNorm',
-           'SeparateDistributedDataParallel', 'UDAValLoop']
+__all__ = [
+    'AdapterRunner', 'AutocastOptimWrapper', 'AverageOverRanksHook',
+    'DecoderCollapseHook', 'GlooSyncBatchNorm', 'MultiOptimWrapperConstructor',
+    'NonFiniteCheckHook', 'RandomStateHook', 'SeparateDistributedDataParallel',
+    'TrainingSummaryHook', 'UDAValLoop'
+]

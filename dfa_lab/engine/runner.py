@@ -1,4 +1,4 @@
-"""mmengine's Runner with checked checkpoint loading."""
+"""The Runner of dfa_lab's configs."""
 import difflib
 import inspect
 import numbers
@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 from mmengine.runner.checkpoint import (_load_checkpoint_to_model,
                                         get_state_dict)
 
+from dfa_lab.models.adapters import BaseAdapter
 from dfa_lab.registry import RUNNERS
 from dfa_lab.utils.checkpoint import (CheckpointError,
                                       find_resumable_checkpoint,
@@ -19,11 +20,24 @@ from dfa_lab.utils.module import unwrap
 
 
 @RUNNERS.register_module()
-class CheckedRunner(Runner):
-    """mmengine's Runner, loading and resuming checkpoints with checks.
+class AdapterRunner(Runner):
+    """mmengine's Runner for adapters, whose ``train_step`` is the
+    algorithm (see :class:`~dfa_lab.models.adapters.BaseAdapter`), with
+    checked checkpoint loading.
 
-    Configs select it with ``runner_type = 'CheckedRunner'`` (the default
-    runtime does). Compared with mmengine's Runner it
+    Configs select it with ``runner_type = 'AdapterRunner'``
+    (``configs/_base_/default_runtime.py``); ``tools/train.py`` and
+    ``tools/test.py`` build the Runner with ``RUNNERS.build(cfg)``.
+    Compared with mmengine's Runner it
+
+    - compiles the adapter's networks for the config's ``compile`` option
+      (``compile=True`` or ``compile=dict(mode=..., backend=...)``,
+      ``tools/train.py --compile``). mmengine replaces the model's
+      ``train_step`` with ``torch.compile(train_step)``; an adapter's
+      ``train_step`` steps several optimizers between network calls, so the
+      adapter compiles its networks in place instead
+      (:meth:`~dfa_lab.models.adapters.BaseAdapter.compile`), once the
+      model is wrapped and its checkpoint loaded, as mmengine does;
 
     - loads checkpoints strictly: a checkpoint whose tensors do not match
       the model (``load_from``, ``tools/test.py``) raises one error listing
@@ -49,6 +63,30 @@ class CheckedRunner(Runner):
         for hook in self.hooks:
             if isinstance(hook, CheckpointHook):
                 _check_checkpoint_hook_options(hook)
+
+    def _maybe_compile(self, target: str) -> None:
+        options = self.cfg.get('compile')
+        if options is None or options is False:
+            return
+        if options is True:
+            options = {}
+        if not isinstance(options, dict):
+            raise TypeError(
+                'The config\'s compile option must be True, False or a dict '
+                f'of torch.compile options, got {options!r}.')
+        model = unwrap(self.model)
+        if not isinstance(model, BaseAdapter):
+            raise TypeError(
+                f'compile={options!r}: AdapterRunner compiles the networks '
+                'of a dfa_lab adapter, and the model is a '
+                f'{type(model).__name__}.')
+        model.compile(**options)
+        self.logger.info(
+            'Compiled with torch.compile(' + ', '.join(
+                f'{key}={value!r}' for key, value in options.items()) +
+            '): ' + ', '.join(type(n).__name__ for n in model.networks()) +
+            '. The first iterations and the first validation include '
+            'compiling.')
 
     def load_or_resume(self) -> None:
         """Load ``load_from``, or resume from it or (without it) from the

@@ -80,7 +80,7 @@ def load_config(args: argparse.Namespace) -> Config:
 
 def build_runner(cfg: Config) -> Runner:
     """The Runner of ``cfg``: its ``runner_type`` (dfa_lab's configs choose
-    :class:`~dfa_lab.engine.CheckedRunner`), or mmengine's Runner."""
+    :class:`~dfa_lab.engine.AdapterRunner`), or mmengine's Runner."""
     if 'runner_type' in cfg:
         return RUNNERS.build(cfg)
     return Runner.from_cfg(cfg)

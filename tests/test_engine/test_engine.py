@@ -116,7 +116,7 @@ def test_separate_ddp_loads_through_mmengine(process_group, tmp_path,
         model = wrapper.module
     else:
         runner = RUNNERS.build(dict(
-            runner_type='CheckedRunner',
+            runner_type='AdapterRunner',
             model=dict(type='MCD', backbone=dict(type='DigitCNN'),
                        classifier=HEAD),
             work_dir=str(tmp_path / 'work'),

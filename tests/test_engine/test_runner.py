@@ -1,4 +1,4 @@
-"""CheckedRunner: strict, checked checkpoint loading."""
+"""AdapterRunner: strict, checked checkpoint loading."""
 import zipfile
 from fractions import Fraction
 
@@ -7,7 +7,7 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import save_checkpoint
 
-from dfa_lab.engine import CheckedRunner
+from dfa_lab.engine import AdapterRunner
 from dfa_lab.registry import MODELS, RUNNERS
 from dfa_lab.utils import (CheckpointError, checkpoint_damage,
                            find_resumable_checkpoint)
@@ -19,7 +19,7 @@ DFA_MCD = dict(MCD, aligner=dict(type='DFA'))
 
 def build_runner(tmp_path, model=MCD, **cfg):
     return RUNNERS.build(Config(dict(
-        runner_type='CheckedRunner', model=model,
+        runner_type='AdapterRunner', model=model,
         work_dir=str(tmp_path / 'work'), experiment_name=tmp_path.name,
         default_scope='dfa_lab', **cfg)))
 
@@ -35,7 +35,7 @@ def save_weights(model_cfg, path):
 def test_matching_checkpoint_loads(tmp_path):
     weights = save_weights(MCD, tmp_path / 'mcd.pth')
     runner = build_runner(tmp_path, load_from=str(tmp_path / 'mcd.pth'))
-    assert isinstance(runner, CheckedRunner)
+    assert isinstance(runner, AdapterRunner)
     runner.load_or_resume()
     for key, value in runner.model.state_dict().items():
         assert torch.equal(value, weights[key]), key

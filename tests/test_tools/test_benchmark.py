@@ -1,6 +1,7 @@
 """tools/benchmark.py and dfa_lab.benchmark."""
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -342,7 +343,8 @@ def run_tool(tmp_path):
     command = [
         sys.executable, 'tools/benchmark.py', EMBEDDED, '--seeds', '1', '2',
         '--work-dir', str(tmp_path / 'runs'), '--out',
-        str(tmp_path / 'digits.md'), '--jobs', '2', '--cfg-options', *TINY
+        str(tmp_path / 'digits.md'), '--jobs', '2', '--threads-per-run', '1',
+        '--cfg-options', *TINY
     ]
     env = dict(os.environ, OMP_NUM_THREADS='1')
     return subprocess.run(
@@ -376,11 +378,17 @@ def test_benchmark_end_to_end(tmp_path):
     report = json.loads((tmp_path / 'digits.json').read_text())
     assert report['results'][0]['seeds'] == [1, 2]
 
+    wall_time = re.compile(
+        r'\nWall time of this command: [\d.]+ min, 2 run\(s\) at a time '
+        r'with 1 thread\(s\) each, on .+\.\n')
+    assert len(wall_time.findall(markdown)) == 1
+
     second = run_tool(tmp_path)
     assert second.returncode == 0, second.stdout + second.stderr[-3000:]
     assert second.stdout.count(': skipped') == 2
     assert 'started' not in second.stdout
-    assert (tmp_path / 'digits.md').read_text() == markdown
+    assert wall_time.sub('', (tmp_path / 'digits.md').read_text()) == (
+        wall_time.sub('', markdown))
 
 
 def test_result_without_machine_loads_as_not_recorded(tmp_path):

@@ -3,16 +3,18 @@
 _base_ = ['./uda_loaders.py']
 # The folder holding every dataset, read from <data_root>/svhn and
 # <data_root>/mnist; tools/train.py --data-root sets it.
+# device='auto': the images live on the GPU when there is one, and batches
+# are gathered there.
 data_root = 'data'
 source_train = dict(
     type='SVHN', data_root=data_root, split='train',
-    image_size=32, channels=3)
+    image_size=32, channels=3, device='auto')
 target_train = dict(
     type='MNIST', data_root=data_root, split='train',
-    image_size=32, channels=3)
+    image_size=32, channels=3, device='auto')
 target_test = dict(
     type='MNIST', data_root=data_root, split='test',
-    image_size=32, channels=3)
+    image_size=32, channels=3, device='auto')
 train_dataloader = dict(
     dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)

@@ -3,17 +3,20 @@
 # random orders, see UDAPairSampler); evaluation reads the labelled target
 # test set. Each task file fills in the datasets and sets the training
 # length, train_cfg.max_iters and train_cfg.val_interval, for every method.
+# gathered_collate (dfa_lab's: mmengine looks collate functions up by scoped
+# name) stacks samples as default_collate does and passes on the batches
+# that in-memory digit sets with a `device` gather whole.
 train_dataloader = dict(
     batch_size=128,
     num_workers=0,
     sampler=dict(type='UDAPairSampler', shuffle=True),
-    collate_fn=dict(type='default_collate'),
+    collate_fn=dict(type='dfa_lab.gathered_collate'),
     dataset=dict(type='UDAPairDataset'))
 val_dataloader = dict(
     batch_size=500,
     num_workers=0,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    collate_fn=dict(type='default_collate'))
+    collate_fn=dict(type='dfa_lab.gathered_collate'))
 test_dataloader = val_dataloader
 # Target accuracy reads target labels (an oracle if used to pick
 # checkpoints); the label-free criteria read only target predictions and can

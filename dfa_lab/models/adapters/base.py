@@ -9,6 +9,7 @@ from torch import Tensor, nn
 
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
+from dfa_lab.utils import unwrap
 
 
 class ClassifierSet(nn.ModuleDict):
@@ -155,6 +156,41 @@ class BaseAdapter(BaseModel):
                 sample['gt_label'] = label[i]
             samples.append(sample)
         return samples
+
+    # ------------------------------------------------------------ compiling
+    def networks(self) -> List[nn.Module]:
+        """The networks that :meth:`compile` compiles: the backbone, the
+        classifier set and, if the aligner has one, its decoder (each
+        outside its distributed wrapper, if it has one)."""
+        networks = [unwrap(self.backbone), unwrap(self.classifiers)]
+        if self.aligner is not None:
+            decoder = getattr(unwrap(self.aligner), 'decoder', None)
+            if decoder is not None:
+                networks.append(decoder)
+        return networks
+
+    def compile(self, **options) -> None:
+        """Compile every network of :meth:`networks` in place with
+        ``torch.compile``; ``train_step`` itself stays eager.
+
+        An adapter's ``train_step`` steps several optimizers between network
+        calls (MCD's three steps), which a compiled graph cannot hold, so
+        compiling happens one level down: each network's forward pass is
+        compiled through ``nn.Module.compile``, in training and in
+        evaluation. Parameter names, state dicts and checkpoints are those
+        of the eager adapter, so compiled and eager runs resume from each
+        other's checkpoints. The first iterations (and the first
+        validation) of a compiled run include compiling.
+
+        The Runner's ``compile`` option (``tools/train.py --compile``) calls
+        this; see :class:`~dfa_lab.engine.AdapterRunner`.
+
+        Args:
+            **options: ``torch.compile`` options (``mode``, ``backend``,
+                ``dynamic``, ``fullgraph``, ``options``).
+        """
+        for network in self.networks():
+            network.compile(**options)
 
     # ------------------------------------------------------------- training
     def aligner_losses(self,

@@ -1,6 +1,7 @@
 """The weight-tied decoder ``D`` of a digit CNN (eq. 13-15)."""
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Tuple
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -8,6 +9,53 @@ from dfa_lab.models.backbones.digit_cnn import DigitCNN
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
 from .base import BaseDecoder
+
+
+class _SingleChannelTransposedConv(torch.autograd.Function):
+    """``conv_transpose2d`` (stride 1) to one output channel, its forward
+    pass as a matrix product and ``col2im``.
+
+    On the CPU, oneDNN computes a transposed convolution with one output
+    channel (the decoder's last layer on grey images) several times slower
+    than this; its backward pass, two ordinary convolutions, is fast, and
+    is torch's own.
+    """
+
+    @staticmethod
+    def forward(ctx, x: Tensor, weight: Tensor,
+                padding: Tuple[int, int]) -> Tensor:
+        ctx.save_for_backward(x, weight)
+        ctx.padding = padding
+        batch, channels, height, width = x.shape
+        kernel = weight.shape[-2:]
+        # (B, C, H, W) -> (B, C, H * W) with the channels-last layout read
+        # as it is.
+        pixels = x.permute(0, 2, 3, 1).reshape(batch, height * width,
+                                               channels).transpose(1, 2)
+        columns = torch.matmul(weight.reshape(channels, -1).t(), pixels)
+        size = [n + k - 1 - 2 * p
+                for n, k, p in zip((height, width), kernel, padding)]
+        return F.fold(columns, size, kernel, padding=padding)
+
+    @staticmethod
+    def backward(ctx, grad: Tensor):
+        x, weight = ctx.saved_tensors
+        grad_x, grad_weight, _ = torch.ops.aten.convolution_backward(
+            grad, x, weight, None, [1, 1], list(ctx.padding), [1, 1], True,
+            [0, 0], 1, [ctx.needs_input_grad[0], ctx.needs_input_grad[1],
+                        False])
+        return grad_x, grad_weight, None
+
+
+def transposed_conv2d(x: Tensor, weight: Tensor,
+                      padding: Tuple[int, int]) -> Tensor:
+    """``F.conv_transpose2d(x, weight, padding=padding)``, through
+    :class:`_SingleChannelTransposedConv` on the CPU when it has one output
+    channel (and autocast, which casts torch's convolutions, is off)."""
+    if x.device.type == 'cpu' and weight.shape[1] == 1 \
+            and not torch.is_autocast_enabled('cpu'):
+        return _SingleChannelTransposedConv.apply(x, weight, tuple(padding))
+    return F.conv_transpose2d(x, weight, padding=padding)
 
 
 class LatentResidualBlock(nn.Module):
@@ -134,7 +182,8 @@ class DigitDecoder(BaseDecoder):
             ``branches`` along the batch).
         """
         pooling.check_decodable(latent, branches)
-        indices = [idx.repeat(branches, 1, 1, 1) if branches > 1 else idx
+        # cat, unlike repeat, keeps the indices' channels-last layout.
+        indices = [torch.cat([idx] * branches) if branches > 1 else idx
                    for idx in pooling.pool_indices]
         shapes = list(pooling.pool_input_shapes)
 
@@ -151,6 +200,6 @@ class DigitDecoder(BaseDecoder):
                 x = F.max_unpool2d(
                     x, indices.pop(), pool.kernel_size, pool.stride,
                     pool.padding, output_size=shapes.pop()[-2:])
-            x = F.conv_transpose2d(x, weight, padding=stage.conv.padding)
+            x = transposed_conv2d(x, weight, stage.conv.padding)
             x = F.relu(normalize(bn, x))
         return x
