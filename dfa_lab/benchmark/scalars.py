@@ -3,7 +3,7 @@ import glob
 import json
 import math
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 # TargetAccuracy names its metrics ``target/<name>``, the model-selection
 # criteria that read no target labels (dfa_lab.evaluation.metrics.label_free)
@@ -18,6 +18,17 @@ ACCURACY_KEY = METRIC_PREFIX + 'accuracy'
 SOURCE_VAL_KEY = SOURCE_VAL_PREFIX + 'accuracy'
 
 ValidationRecord = Tuple[int, Dict[str, float]]
+
+
+def _logged_lines(run_dir: str) -> Iterator[Dict[str, float]]:
+    """Every line of a run's ``scalars.json`` files, oldest folder first."""
+    # Timestamp folder names (YYYYMMDD_HHMMSS) sort chronologically.
+    for path in sorted(
+            glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json'))):
+        with open(path) as f:
+            for line in f:
+                if line.strip():
+                    yield json.loads(line)
 
 
 def load_validation_records(run_dir: str) -> List[ValidationRecord]:
@@ -38,24 +49,16 @@ def load_validation_records(run_dir: str) -> List[ValidationRecord]:
         validation, sorted by iteration. The metrics keep their
         ``target/``, ``label_free/`` and ``source_val/`` names.
     """
-    # Timestamp folder names (YYYYMMDD_HHMMSS) sort chronologically.
-    files = sorted(
-        glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
     by_step = {}
-    for path in files:
-        with open(path) as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                scalars = json.loads(line)
-                metrics = {
-                    key: value
-                    for key, value in scalars.items()
-                    if key.startswith((METRIC_PREFIX, LABEL_FREE_PREFIX,
-                                       SOURCE_VAL_PREFIX))
-                }
-                if metrics:
-                    by_step[int(scalars['step'])] = metrics
+    for scalars in _logged_lines(run_dir):
+        metrics = {
+            key: value
+            for key, value in scalars.items()
+            if key.startswith((METRIC_PREFIX, LABEL_FREE_PREFIX,
+                               SOURCE_VAL_PREFIX))
+        }
+        if metrics:
+            by_step[int(scalars['step'])] = metrics
     return sorted(by_step.items())
 
 
@@ -79,23 +82,16 @@ def load_training_series(run_dir: str, key: str) -> List[Tuple[int, float]]:
     Raises:
         ValueError: Several logged names match ``key``.
     """
-    files = sorted(
-        glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
     by_step = {}
     names = set()
-    for path in files:
-        with open(path) as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                scalars = json.loads(line)
-                matches = [
-                    name for name in scalars
-                    if name == key or name.endswith('/' + key)
-                ]
-                names.update(matches)
-                if len(matches) == 1:
-                    by_step[int(scalars['step'])] = scalars[matches[0]]
+    for scalars in _logged_lines(run_dir):
+        matches = [
+            name for name in scalars
+            if name == key or name.endswith('/' + key)
+        ]
+        names.update(matches)
+        if len(matches) == 1:
+            by_step[int(scalars['step'])] = scalars[matches[0]]
     if len(names) > 1:
         raise ValueError(f'{key!r} matches several logged names in '
                          f'{run_dir}: {sorted(names)}; give the full name.')

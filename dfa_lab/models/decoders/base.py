@@ -32,18 +32,30 @@ class BaseDecoder(BaseModule):
       prior branch is compared on the target's scale instead of being
       standardised on its own.
 
+    Subclasses set :attr:`mirrors`, the backbone class they invert.
+
     Args:
+        encoder: The backbone to mirror. It is referenced, not registered as
+            a submodule: its parameters stay the backbone's alone.
         bn_affine: Give the decoder's BatchNorms a learned scale and shift.
         shared_bn_statistics: Normalise every branch with the first
             branch's batch statistics.
         init_cfg: mmengine initialisation config.
     """
 
+    #: The backbone class this decoder inverts.
+    mirrors: type = nn.Module
+
     def __init__(self,
+                 encoder: nn.Module,
                  bn_affine: bool = True,
                  shared_bn_statistics: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
+        if not isinstance(encoder, self.mirrors):
+            raise TypeError(f'{type(self).__name__} mirrors a '
+                            f'{self.mirrors.__name__} backbone, got '
+                            f'{type(encoder).__name__}.')
         self.bn_affine = bn_affine
         self.shared_bn_statistics = shared_bn_statistics
 

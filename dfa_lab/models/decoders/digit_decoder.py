@@ -127,6 +127,8 @@ class DigitDecoder(BaseDecoder):
         init_cfg: mmengine initialisation config.
     """
 
+    mirrors = DigitCNN
+
     def __init__(self,
                  encoder: DigitCNN,
                  tied: bool = True,
@@ -135,12 +137,10 @@ class DigitDecoder(BaseDecoder):
                  shared_bn_statistics: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(
+            encoder,
             bn_affine=bn_affine,
             shared_bn_statistics=shared_bn_statistics,
             init_cfg=init_cfg)
-        if not isinstance(encoder, DigitCNN):
-            raise TypeError('DigitDecoder mirrors a DigitCNN backbone, got '
-                            f'{type(encoder).__name__}.')
         # A tuple, not a ModuleList: nn.Module does not register it.
         self._encoder_stages = tuple(reversed(encoder.stages))
         self.tied = tied

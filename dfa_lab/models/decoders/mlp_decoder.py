@@ -34,18 +34,18 @@ class MLPDecoder(BaseDecoder):
         init_cfg: mmengine initialisation config.
     """
 
+    mirrors = MLPEncoder
+
     def __init__(self,
                  encoder: MLPEncoder,
                  bn_affine: bool = True,
                  shared_bn_statistics: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(
+            encoder,
             bn_affine=bn_affine,
             shared_bn_statistics=shared_bn_statistics,
             init_cfg=init_cfg)
-        if not isinstance(encoder, MLPEncoder):
-            raise TypeError('MLPDecoder mirrors an MLPEncoder, got '
-                            f'{type(encoder).__name__}.')
         # A tuple, not a ModuleList: nn.Module does not register it.
         self._encoder_fcs = tuple(reversed(encoder.fcs))
         self.biases = nn.ParameterList()

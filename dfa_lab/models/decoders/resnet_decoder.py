@@ -162,6 +162,8 @@ class ResNetDecoder(BaseDecoder):
         init_cfg: mmengine initialisation config.
     """
 
+    mirrors = TimmResNet
+
     def __init__(self,
                  encoder: TimmResNet,
                  tied: bool = True,
@@ -169,12 +171,10 @@ class ResNetDecoder(BaseDecoder):
                  shared_bn_statistics: bool = False,
                  init_cfg: Optional[dict] = None):
         super().__init__(
+            encoder,
             bn_affine=bn_affine,
             shared_bn_statistics=shared_bn_statistics,
             init_cfg=init_cfg)
-        if not isinstance(encoder, TimmResNet):
-            raise TypeError('ResNetDecoder mirrors a TimmResNet backbone, '
-                            f'got {type(encoder).__name__}.')
         blocks = encoder.blocks
         if not all(hasattr(block, 'conv3') for block in blocks):
             raise TypeError(
