@@ -1,10 +1,15 @@
 import os
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 from dataset_files import write_data_root
+
+# The experiment tooling (benchmarking, speed) lives beside the scripts in
+# tools/, which import it from their own folder; so do the tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'tools'))
 
 
 def pytest_configure(config):

@@ -11,8 +11,8 @@ import pytest
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from dfa_lab.benchmark import parse_config_name
-from dfa_lab.benchmark.config_name import method_label
+from benchmarking import parse_config_name
+from benchmarking.config_name import method_label
 from dfa_lab.datasets import DatasetNotFoundError
 from dfa_lab.registry import DATASETS, MODELS
 from dfa_lab.utils import (add_common_arguments, check_model_selection,

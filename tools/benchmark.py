@@ -20,9 +20,9 @@ import shlex
 import sys
 import time
 
-from dfa_lab.benchmark import (describe_machine, plan_runs, run_benchmark,
+from benchmarking import (describe_machine, plan_runs, run_benchmark,
                                summarize, write_report)
-from dfa_lab.benchmark.runs import load_finished
+from benchmarking.runs import load_finished
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 

@@ -31,12 +31,12 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 
-from dfa_lab.benchmark import (ACCURACY_KEY, MethodSummary,  # noqa: E402
+from benchmarking import (ACCURACY_KEY, MethodSummary,  # noqa: E402
                                RunSpec, describe_training_machines,
                                format_mean_std, plan_runs, run_benchmark,
                                summarize)
-from dfa_lab.benchmark.report import mean_std  # noqa: E402
-from dfa_lab.benchmark.runs import parse_cfg_options  # noqa: E402
+from benchmarking.report import mean_std  # noqa: E402
+from benchmarking.runs import parse_cfg_options  # noqa: E402
 from dfa_lab.utils.config import config_name  # noqa: E402
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')

@@ -23,7 +23,7 @@ import sys
 import torch
 from mmengine.config import Config, DictAction
 
-from dfa_lab.benchmark import describe_machine
+from benchmarking import describe_machine
 from dfa_lab.utils import register_all_modules, set_data_root
 from speed import (EAGER, LOSS_RTOL, RUNNER_NAMES, SpeedRecord, Variant,
                    check_same_computation, load_records, measure_speed,

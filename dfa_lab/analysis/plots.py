@@ -17,8 +17,8 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.manifold import TSNE
 from torch import Tensor
 
-from dfa_lab.benchmark.scalars import (ACCURACY_KEY, load_training_series,
-                                      load_validation_records)
+from .scalars import (ACCURACY_KEY, load_training_series,
+                      load_validation_records)
 from .features import DOMAINS
 
 DOMAIN_COLOURS = dict(source='tab:blue', target='tab:red')
@@ -217,7 +217,7 @@ def plot_accuracy_curves(
     Args:
         run_dirs: Work dirs of the runs, each holding mmengine's
             ``<timestamp>/vis_data/scalars.json`` (see
-            :func:`~dfa_lab.benchmark.load_validation_records`; resumed
+            :func:`~dfa_lab.analysis.scalars.load_validation_records`; resumed
             runs are merged).
         out: PNG file to write.
         labels: Legend entry of each run; the run dirs if None.
@@ -267,7 +267,7 @@ def plot_training_curves(
     Args:
         groups: ``{label: [run dir, ...]}``.
         keys: Logged names or their last components (see
-            :func:`~dfa_lab.benchmark.scalars.load_training_series`).
+            :func:`~dfa_lab.analysis.scalars.load_training_series`).
         out: PNG file to write.
 
     Returns:

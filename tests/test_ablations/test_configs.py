@@ -6,8 +6,8 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from dfa_lab.benchmark import parse_config_name
-from dfa_lab.benchmark.ablation import TABLE8_ROWS
+from benchmarking import parse_config_name
+from benchmarking.ablation import TABLE8_ROWS
 from dfa_lab.registry import MODELS
 
 ABLATIONS = Path(__file__).resolve().parents[2] / 'configs' / 'ablations'

@@ -1,8 +1,8 @@
 """The Table-8 report of tools/benchmark.py, from fake results."""
-from dfa_lab.benchmark import (PaperAccuracy, RunResult, RunSpec,
+from benchmarking import (PaperAccuracy, RunResult, RunSpec,
                                paper_accuracy, render_markdown, summarize)
-from dfa_lab.benchmark.ablation import TABLE8_NOTE, TABLE8_ROWS
-from dfa_lab.benchmark.scalars import ACCURACY_KEY
+from benchmarking.ablation import TABLE8_NOTE, TABLE8_ROWS
+from dfa_lab.analysis.scalars import ACCURACY_KEY
 
 PAPER = {'dfa': 97.3, 'daldir': 93.1, 'kld': 87.9, 'dfa_untied': 95.8,
          'klldir': 89.2, 'klldir_recon': 83.6}

@@ -15,8 +15,8 @@ from PIL import Image
 
 from dfa_lab.analysis import (class_feature_distances, domain_dataset_configs,
                               load_features, mean_distance, per_class_indices)
-from dfa_lab.benchmark import load_validation_records
-from dfa_lab.benchmark.scalars import (label_free_criteria,
+from benchmarking import load_validation_records
+from dfa_lab.analysis.scalars import (label_free_criteria,
                                       load_training_series)
 
 REPO = Path(__file__).resolve().parents[2]

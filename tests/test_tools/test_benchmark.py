@@ -1,4 +1,4 @@
-"""tools/benchmark.py and dfa_lab.benchmark."""
+"""tools/benchmark.py and the benchmarking package beside it."""
 import json
 import os
 import re
@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from dfa_lab.benchmark import (ACCURACY_KEY, ConfigName, PaperAccuracy,
+from benchmarking import (ACCURACY_KEY, ConfigName, PaperAccuracy,
                                RunResult, RunSpec, describe_machine,
                                format_mean_std,
                                load_finished, load_validation_records,
                                paper_accuracy, parse_config_name, plan_runs,
                                render_markdown, run_benchmark, summarize,
                                write_report)
-from dfa_lab.benchmark.config_name import method_label
-from dfa_lab.benchmark.report import (LABEL_FREE_NOTES, NOTES, method_rank,
+from benchmarking.config_name import method_label
+from benchmarking.report import (LABEL_FREE_NOTES, NOTES, method_rank,
                                       summary_to_dict)
-from dfa_lab.benchmark.runs import prepare_run_dir
-from dfa_lab.benchmark.scalars import label_free_criteria, pick_validation
+from benchmarking.runs import prepare_run_dir
+from dfa_lab.analysis.scalars import label_free_criteria, pick_validation
 
 REPO = Path(__file__).resolve().parents[2]
 EMBEDDED = 'configs/source_only/syndigits_ucidigits.py'

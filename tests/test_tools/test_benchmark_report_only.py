@@ -2,7 +2,7 @@
 import importlib.util
 from pathlib import Path
 
-from dfa_lab.benchmark.runs import RunResult, RunSpec
+from benchmarking.runs import RunResult, RunSpec
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIGS = [

@@ -8,12 +8,11 @@ from pathlib import Path
 import pytest
 from mmengine.config import Config
 
+from speed import (ComputationCheck, SpeedRecord, SpeedResult, Variant,
+                   check_same_computation, render_record, write_page)
+from speed.report import BEGIN, END
+
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / 'tools'))
-from speed import (ComputationCheck, SpeedRecord, SpeedResult,  # noqa: E402
-                   Variant, check_same_computation, render_record,
-                   write_page)
-from speed.report import BEGIN, END  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     'speed_benchmark', REPO / 'tools' / 'speed_benchmark.py')

@@ -22,7 +22,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from dfa_lab.benchmark import parse_config_name
+from benchmarking import parse_config_name
 from dfa_lab.registry import MODELS, RUNNERS
 from dfa_lab.utils import register_all_modules
 from .plain_loop import PlainMCDLoop, build_model, build_plain_loader

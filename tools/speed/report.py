@@ -8,7 +8,7 @@ from typing import Dict, List, Sequence, Tuple
 
 from mmengine.config import Config
 
-from dfa_lab.benchmark import parse_config_name
+from benchmarking import parse_config_name
 from .measure import EAGER, ComputationCheck, SpeedResult, Variant
 
 #: One DFA-MCD epoch over one MCD epoch in the paper (SVHN->MNIST, RTX 2070).

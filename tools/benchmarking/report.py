@@ -11,7 +11,7 @@ from .ablation import TABLE8_NOTE, TABLE8_ROWS
 from .config_name import method_label, parse_config_name
 from .paper import PaperAccuracy, paper_accuracy
 from .runs import RunResult, RunSpec
-from .scalars import ACCURACY_KEY, label_free_criteria, pick_validation
+from dfa_lab.analysis.scalars import ACCURACY_KEY, label_free_criteria, pick_validation
 
 # Baselines first, then the DFA variants of the same hosts, then the
 # ablations in Table 8's order.
@@ -59,10 +59,10 @@ class MethodSummary:
             its result does not record it.
         label_free_picks: For each criterion without target labels the
             runs logged (see
-            :func:`~dfa_lab.benchmark.scalars.label_free_criteria`),
+            :func:`~dfa_lab.analysis.scalars.label_free_criteria`),
             ``(seed, iteration, accuracy)`` of the validation it picks in
             each run that logged it (see
-            :func:`~dfa_lab.benchmark.scalars.pick_validation`).
+            :func:`~dfa_lab.analysis.scalars.pick_validation`).
     """
     config: str
     method: str

@@ -4,7 +4,7 @@ benchmark report.
 Each row has a config ``configs/ablations/<row>/mnist_usps.py``, so its
 method is ``ablations/<row>``. The report lists the rows in Table 8's
 order, each labelled with the latent alignment it trains, and the paper's
-numbers (:data:`~dfa_lab.benchmark.paper.PAPER_ACCURACY`) beside ours.
+numbers (:data:`~benchmarking.paper.PAPER_ACCURACY`) beside ours.
 """
 
 #: Method -> the latent alignment of its row, in Table 8's order; the

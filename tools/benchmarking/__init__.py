@@ -1,5 +1,8 @@
 """Multi-seed benchmarks: train configs over several seeds and tabulate
-their target accuracy against the paper's (``tools/benchmark.py``)."""
+their target accuracy against the paper's (``tools/benchmark.py``,
+``tools/sensitivity.py``). Experiment tooling, not part of the installed
+package: the scripts in ``tools/`` import it from their own folder."""
+from dfa_lab.analysis.scalars import ACCURACY_KEY, load_validation_records
 from .config_name import ConfigName, parse_config_name
 from .paper import PAPER_ACCURACY, PaperAccuracy, paper_accuracy
 from .report import (MethodSummary, describe_training_machines,
@@ -7,7 +10,6 @@ from .report import (MethodSummary, describe_training_machines,
                      write_report)
 from .runs import (RunFailedError, RunResult, RunSpec, describe_machine,
                    execute_run, load_finished, plan_runs, run_benchmark)
-from .scalars import ACCURACY_KEY, load_validation_records
 
 __all__ = [
     'ACCURACY_KEY', 'ConfigName', 'MethodSummary', 'PAPER_ACCURACY',
