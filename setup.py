@@ -3,8 +3,10 @@ from setuptools import find_packages, setup
 
 def read_requirements(name):
     with open(f'requirements/{name}.txt') as f:
-        return [line.strip() for line in f
-                if line.strip() and not line.startswith('#')]
+        return [
+            line.strip() for line in f
+            if line.strip() and not line.startswith('#')
+        ]
 
 
 setup(

@@ -1,7 +1,7 @@
 """dfa_lab: unsupervised domain adaptation with Discriminative Feature
 Alignment, on mmengine."""
-from .version import __version__
 from .utils.checkpoint import allow_checkpoint_globals
+from .version import __version__
 
 allow_checkpoint_globals()
 

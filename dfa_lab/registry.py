@@ -1,9 +1,10 @@
 """Registries of dfa_lab.
 
-Every registry is a child of the matching mmengine root registry with the scope
-``dfa_lab``, so a config with ``default_scope = 'dfa_lab'`` finds both dfa_lab's
-components and mmengine's own (optimizers, loops, hooks, ...). ``locations``
-makes each registry import the modules that fill it the first time it is used.
+Every registry is a child of the matching mmengine root registry with the
+scope ``dfa_lab``, so a config with ``default_scope = 'dfa_lab'`` finds both
+dfa_lab's components and mmengine's own (optimizers, loops, hooks, ...).
+``locations`` makes each registry import the modules that fill it the first
+time it is used.
 
 A type name that is found nowhere raises :class:`UnregisteredTypeError`, which
 names the registry and the closest registered names. Scripts that build
@@ -76,9 +77,10 @@ class Registry(MMEngineRegistry):
         if obj is None and isinstance(key, str) and '.' not in key:
             names = self._registered_names()
             close = difflib.get_close_matches(key, names, n=5, cutoff=0.5)
-            hint = (f' Closest registered names: {", ".join(close)}.'
-                    if close else ' Registered names: '
-                    f'{", ".join(names[:40])}{" ..." if len(names) > 40 else ""}.')
+            hint = (
+                f' Closest registered names: {", ".join(close)}.'
+                if close else ' Registered names: '
+                f'{", ".join(names[:40])}{" ..." if len(names) > 40 else ""}.')
             raise UnregisteredTypeError(
                 f'{key!r} is not registered in the {self.scope}::{self.name} '
                 f'registry (nor in its parent registries).{hint} A custom '
@@ -103,62 +105,86 @@ class Registry(MMEngineRegistry):
 
 
 RUNNERS = Registry(
-    'runner', parent=MMENGINE_RUNNERS, scope='dfa_lab',
+    'runner',
+    parent=MMENGINE_RUNNERS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 RUNNER_CONSTRUCTORS = Registry(
     'runner constructor', parent=MMENGINE_RUNNER_CONSTRUCTORS, scope='dfa_lab')
 LOOPS = Registry(
-    'loop', parent=MMENGINE_LOOPS, scope='dfa_lab',
+    'loop',
+    parent=MMENGINE_LOOPS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, scope='dfa_lab',
+    'hook',
+    parent=MMENGINE_HOOKS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
-STRATEGIES = Registry(
-    'strategy', parent=MMENGINE_STRATEGIES, scope='dfa_lab')
+STRATEGIES = Registry('strategy', parent=MMENGINE_STRATEGIES, scope='dfa_lab')
 
 DATASETS = Registry(
-    'dataset', parent=MMENGINE_DATASETS, scope='dfa_lab',
+    'dataset',
+    parent=MMENGINE_DATASETS,
+    scope='dfa_lab',
     locations=['dfa_lab.datasets'])
 DATA_SAMPLERS = Registry(
-    'data sampler', parent=MMENGINE_DATA_SAMPLERS, scope='dfa_lab',
+    'data sampler',
+    parent=MMENGINE_DATA_SAMPLERS,
+    scope='dfa_lab',
     locations=['dfa_lab.datasets'])
 TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, scope='dfa_lab',
+    'transform',
+    parent=MMENGINE_TRANSFORMS,
+    scope='dfa_lab',
     locations=['dfa_lab.datasets'])
 
 MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, scope='dfa_lab',
+    'model',
+    parent=MMENGINE_MODELS,
+    scope='dfa_lab',
     locations=['dfa_lab.models'])
 MODEL_WRAPPERS = Registry(
-    'model_wrapper', parent=MMENGINE_MODEL_WRAPPERS, scope='dfa_lab',
+    'model_wrapper',
+    parent=MMENGINE_MODEL_WRAPPERS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 WEIGHT_INITIALIZERS = Registry(
-    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS,
-    scope='dfa_lab')
+    'weight initializer', parent=MMENGINE_WEIGHT_INITIALIZERS, scope='dfa_lab')
 
 OPTIMIZERS = Registry(
-    'optimizer', parent=MMENGINE_OPTIMIZERS, scope='dfa_lab',
+    'optimizer',
+    parent=MMENGINE_OPTIMIZERS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 OPTIM_WRAPPERS = Registry(
-    'optim_wrapper', parent=MMENGINE_OPTIM_WRAPPERS, scope='dfa_lab',
+    'optim_wrapper',
+    parent=MMENGINE_OPTIM_WRAPPERS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 OPTIM_WRAPPER_CONSTRUCTORS = Registry(
     'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope='dfa_lab',
+    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 PARAM_SCHEDULERS = Registry(
-    'parameter scheduler', parent=MMENGINE_PARAM_SCHEDULERS, scope='dfa_lab',
+    'parameter scheduler',
+    parent=MMENGINE_PARAM_SCHEDULERS,
+    scope='dfa_lab',
     locations=['dfa_lab.engine'])
 
 METRICS = Registry(
-    'metric', parent=MMENGINE_METRICS, scope='dfa_lab',
+    'metric',
+    parent=MMENGINE_METRICS,
+    scope='dfa_lab',
     locations=['dfa_lab.evaluation'])
 EVALUATOR = Registry(
-    'evaluator', parent=MMENGINE_EVALUATOR, scope='dfa_lab',
+    'evaluator',
+    parent=MMENGINE_EVALUATOR,
+    scope='dfa_lab',
     locations=['dfa_lab.evaluation'])
 
-TASK_UTILS = Registry(
-    'task util', parent=MMENGINE_TASK_UTILS, scope='dfa_lab')
+TASK_UTILS = Registry('task util', parent=MMENGINE_TASK_UTILS, scope='dfa_lab')
 VISUALIZERS = Registry(
     'visualizer', parent=MMENGINE_VISUALIZERS, scope='dfa_lab')
 VISBACKENDS = Registry(
@@ -168,13 +194,17 @@ LOG_PROCESSORS = Registry(
 INFERENCERS = Registry(
     'inferencer', parent=MMENGINE_INFERENCERS, scope='dfa_lab')
 FUNCTIONS = Registry(
-    'function', parent=MMENGINE_FUNCTIONS, scope='dfa_lab',
+    'function',
+    parent=MMENGINE_FUNCTIONS,
+    scope='dfa_lab',
     locations=['dfa_lab.datasets'])
 
-
-
-_SIMPLE_TYPES = {float: 'a number', int: 'an integer', bool: 'True or False',
-                 str: 'a string'}
+_SIMPLE_TYPES = {
+    float: 'a number',
+    int: 'an integer',
+    bool: 'True or False',
+    str: 'a string'
+}
 
 
 def _simple_type(hint):
@@ -182,8 +212,9 @@ def _simple_type(hint):
     possibly ``Optional``; ``None`` for any other hint."""
     optional = False
     if typing.get_origin(hint) is typing.Union:
-        members = [arg for arg in typing.get_args(hint) if arg is not
-                   type(None)]
+        members = [
+            arg for arg in typing.get_args(hint) if arg is not type(None)
+        ]
         if len(members) != 1 or len(members) == len(typing.get_args(hint)):
             return None
         hint, optional = members[0], True

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 import torch
-
 from dataset_files import write_data_root
 
 # The experiment tooling (benchmarking, speed) lives beside the scripts in

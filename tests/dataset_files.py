@@ -28,8 +28,8 @@ SYNSIGNS_SIZE = 129
 #: number of classes.
 IMAGE_LISTS = {
     'office31': ('image_list/{}.txt', ('amazon', 'dslr', 'webcam'), 31),
-    'office_home': ('image_list/{}.txt',
-                    ('Art', 'Clipart', 'Product', 'Real_World'), 65),
+    'office_home':
+    ('image_list/{}.txt', ('Art', 'Clipart', 'Product', 'Real_World'), 65),
     'image_clef': ('list/{}List.txt', ('i', 'p', 'c'), 12),
     'visda2017': ('image_list/{}.txt', ('train', 'validation'), 12),
 }
@@ -69,8 +69,8 @@ def write_mnist(folder: Path, sizes=SIZES['mnist']) -> Dict[str, np.ndarray]:
     raw = folder / 'MNIST' / 'raw'
     raw.mkdir(parents=True)
     labels = {}
-    for (split, prefix), size, seed in zip(
-        (('train', 'train'), ('test', 't10k')), sizes, (1, 2)):
+    splits = (('train', 'train'), ('test', 't10k'))
+    for (split, prefix), size, seed in zip(splits, sizes, (1, 2)):
         labels[split] = cycle_labels(size, 10)
         write_idx(raw / f'{prefix}-images-idx3-ubyte',
                   labelled_images(labels[split], 28, 10, seed))
@@ -85,8 +85,8 @@ def write_usps(folder: Path, sizes=SIZES['usps']) -> Dict[str, np.ndarray]:
     as USPS digits do. Returns the labels of each split."""
     folder.mkdir(parents=True)
     labels = {}
-    for (split, name), size, seed in zip(
-        (('train', 'usps.bz2'), ('test', 'usps.t.bz2')), sizes, (3, 4)):
+    splits = (('train', 'usps.bz2'), ('test', 'usps.t.bz2'))
+    for (split, name), size, seed in zip(splits, sizes, (3, 4)):
         labels[split] = cycle_labels(size, 10)
         images = labelled_images(labels[split], 16, 10, seed)
         lines = []
@@ -113,8 +113,9 @@ def write_svhn(folder: Path, sizes=SIZES['svhn']) -> Dict[str, np.ndarray]:
         y = np.where(labels[split] == 0, 10, labels[split])
         scipy.io.savemat(
             folder / f'{split}_32x32.mat',
-            dict(X=rgb.transpose(1, 2, 3, 0),
-                 y=y.reshape(-1, 1).astype(np.uint8)))
+            dict(
+                X=rgb.transpose(1, 2, 3, 0),
+                y=y.reshape(-1, 1).astype(np.uint8)))
     return labels
 
 
@@ -133,8 +134,9 @@ def write_gtsrb(folder: Path, sizes=SIZES['gtsrb']) -> Dict[str, np.ndarray]:
     sizes. Returns the labels of each split, in the order torchvision lists
     them."""
     base = folder / 'gtsrb'
-    labels = dict(train=np.sort(cycle_labels(sizes[0], 43)),
-                  test=cycle_labels(sizes[1], 43))
+    labels = dict(
+        train=np.sort(cycle_labels(sizes[0], 43)),
+        test=cycle_labels(sizes[1], 43))
     train = labelled_images(labels['train'], 40, 43, 7)
     for index, (label, image) in enumerate(zip(labels['train'], train)):
         class_folder = base / 'GTSRB' / 'Training' / f'{label:05d}'
@@ -165,8 +167,11 @@ def write_synsigns(folder: Path, labels: Sequence[int]) -> None:
     (folder / 'train_labelling.txt').write_text(''.join(lines))
 
 
-def write_image_list(folder: Path, list_file: str, domain: str,
-                     labels: Sequence[int], size: int = 48) -> Path:
+def write_image_list(folder: Path,
+                     list_file: str,
+                     domain: str,
+                     labels: Sequence[int],
+                     size: int = 48) -> Path:
     """JPEG images under ``folder/<domain>/`` and their list ``folder/
     <list_file>`` with one ``relative/path label`` line each, laid out like
     the object benchmarks' releases. Returns the list's path."""

@@ -8,11 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
+from benchmarking import parse_config_name
+from benchmarking.config_name import method_label
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from benchmarking import parse_config_name
-from benchmarking.config_name import method_label
 from dfa_lab.datasets import DatasetNotFoundError
 from dfa_lab.registry import DATASETS, MODELS
 from dfa_lab.utils import (add_common_arguments, check_model_selection,
@@ -47,12 +47,14 @@ def config_id(path):
 
 def test_configs_are_found():
     folders = {p.relative_to(CONFIG_ROOT).parts[0] for p in LEAF_CONFIGS}
-    assert {'source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd', 'safn',
-            'dfa_safn', 'ablations'} == folders
+    assert {
+        'source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd', 'safn', 'dfa_safn',
+        'ablations'
+    } == folders
 
 
-@pytest.mark.parametrize('path', LEAF_CONFIGS,
-                         ids=[config_id(p) for p in LEAF_CONFIGS])
+@pytest.mark.parametrize(
+    'path', LEAF_CONFIGS, ids=[config_id(p) for p in LEAF_CONFIGS])
 def test_config_builds(path):
     cfg = Config.fromfile(path)
     assert cfg.default_scope == 'dfa_lab'
@@ -89,9 +91,8 @@ def test_schedule_names_say_optimizer_rate_and_batch(path):
     assert name is not None, path.name
     cfg = Config.fromfile(path)
     # Schedules hold optimizers only; the task's base config owns train_cfg.
-    assert set(cfg.keys()) == {
-        'optim_wrapper', 'param_scheduler', 'auto_scale_lr'
-    }
+    assert set(
+        cfg.keys()) == {'optim_wrapper', 'param_scheduler', 'auto_scale_lr'}
     optim_wrapper = cfg.optim_wrapper
     if name['mcd']:
         assert optim_wrapper.constructor == 'MultiOptimWrapperConstructor'
@@ -105,8 +106,8 @@ def test_schedule_names_say_optimizer_rate_and_batch(path):
     assert cfg.auto_scale_lr.base_batch_size == int(name['batch'])
 
 
-@pytest.mark.parametrize('path', LEAF_CONFIGS,
-                         ids=[config_id(p) for p in LEAF_CONFIGS])
+@pytest.mark.parametrize(
+    'path', LEAF_CONFIGS, ids=[config_id(p) for p in LEAF_CONFIGS])
 def test_batch_and_training_length_come_from_schedule_and_task(path):
     cfg = Config.fromfile(path)
     # The batch size the schedule's learning rate is meant for.
@@ -118,12 +119,12 @@ def test_batch_and_training_length_come_from_schedule_and_task(path):
 
 @pytest.mark.parametrize('config, expected', FIRST_FILE_READ.items())
 def test_datasets_read_the_data_folder_by_default(config, expected, tmp_path,
-                                                 monkeypatch):
+                                                  monkeypatch):
     # Without --data-root, every dataset reads data/<its folder>.
     monkeypatch.chdir(tmp_path)
     cfg = Config.fromfile(CONFIG_ROOT / config)
-    with pytest.raises(DatasetNotFoundError,
-                       match=str(tmp_path / 'data' / expected)):
+    with pytest.raises(
+            DatasetNotFoundError, match=str(tmp_path / 'data' / expected)):
         DATASETS.build(cfg.train_dataloader.dataset)
 
 
@@ -148,8 +149,9 @@ def test_a_variant_is_a_config_of_a_few_lines(tmp_path, monkeypatch):
     assert name == ('dfa_mcd/my_variant', 'mnist_usps')
     assert method_label(name.method) == 'DFA-MCD (my_variant)'
     monkeypatch.chdir(tmp_path)
-    assert cli_config([str(variant)]).work_dir == osp.join(
-        './work_dirs', 'dfa_mcd', 'my_variant', 'mnist_usps')
+    assert cli_config([str(variant)
+                       ]).work_dir == osp.join('./work_dirs', 'dfa_mcd',
+                                               'my_variant', 'mnist_usps')
     assert cli_config(['configs/ablations/kld/mnist_usps.py']).work_dir == \
         osp.join('./work_dirs', 'ablations', 'kld', 'mnist_usps')
 
@@ -167,10 +169,11 @@ def test_every_method_folder_has_a_readme_listing_its_configs():
         folder for folder in CONFIG_ROOT.iterdir()
         if folder.is_dir() and folder.name not in ('_base_', '__pycache__')
     ]
-    assert {folder.name for folder in methods} >= {
-        'source_only', 'ent', 'mcd', 'safn', 'dfa_ent', 'dfa_mcd', 'dfa_safn',
-        'ablations'
-    }
+    assert {folder.name
+            for folder in methods} >= {
+                'source_only', 'ent', 'mcd', 'safn', 'dfa_ent', 'dfa_mcd',
+                'dfa_safn', 'ablations'
+            }
     assert [
         folder.name for folder in methods
         if not (folder / 'README.md').is_file()
@@ -222,10 +225,10 @@ def test_set_data_root_moves_every_dataset():
                     cfg.train_dataloader.dataset.target,
                     cfg.val_dataloader.dataset, cfg.test_dataloader.dataset):
         assert dataset.data_root == '/datasets'
-    embedded = Config.fromfile(
-        CONFIG_ROOT / 'mcd' / 'syndigits_ucidigits.py')
-    with pytest.raises(KeyError, match='No dataset of this config takes a '
-                       'data_root'):
+    embedded = Config.fromfile(CONFIG_ROOT / 'mcd' / 'syndigits_ucidigits.py')
+    with pytest.raises(
+            KeyError, match='No dataset of this config takes a '
+            'data_root'):
         set_data_root(embedded, '/datasets')
 
 

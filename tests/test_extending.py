@@ -58,8 +58,9 @@ def train_one_iteration(config):
     model = MODELS.build(cfg.model)
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     labels = torch.arange(8) % 10
-    batch = dict(source=dict(img=torch.randn(8, 1, 28, 28), label=labels),
-                 target=dict(img=torch.randn(8, 1, 28, 28)))
+    batch = dict(
+        source=dict(img=torch.randn(8, 1, 28, 28), label=labels),
+        target=dict(img=torch.randn(8, 1, 28, 28)))
     return model, model.train_step(batch, wrapper)
 
 
@@ -77,10 +78,11 @@ def test_the_aligner_of_design_md(my_project):
 
 
 def test_the_host_of_design_md(my_project):
-    model, log = train_one_iteration(
-        my_project / 'dfa_pseudo_label_mnist_usps.py')
+    model, log = train_one_iteration(my_project /
+                                     'dfa_pseudo_label_mnist_usps.py')
     assert type(model).__name__ == 'PseudoLabel'
     assert type(model.aligner).__name__ == 'DFA'
-    assert {'loss_cls', 'loss_pseudo', 'loss_kld', 'loss_dal',
-            'dfa/zero_fraction'} <= set(log)
+    assert {
+        'loss_cls', 'loss_pseudo', 'loss_kld', 'loss_dal', 'dfa/zero_fraction'
+    } <= set(log)
     assert torch.isfinite(log['loss'])

@@ -6,12 +6,12 @@ from PIL import Image
 from dfa_lab import registry
 from dfa_lab.datasets import DatasetNotFoundError
 
-HEAD = dict(type='MLPHead', in_channels=768, hidden_channels=(8, ),
-            num_classes=10)
+HEAD = dict(
+    type='MLPHead', in_channels=768, hidden_channels=(8, ), num_classes=10)
 DIGIT = dict(type='DigitCNN')
 RESNET = dict(type='TimmResNet', pretrained=False)
-SAFN_HEAD = dict(type='SAFNHead', in_channels=768, embed_channels=8,
-                 num_classes=10)
+SAFN_HEAD = dict(
+    type='SAFNHead', in_channels=768, embed_channels=8, num_classes=10)
 ADAM = dict(type='Adam', lr=1e-3)
 
 
@@ -20,41 +20,44 @@ def model_configs():
     resnet = registry.MODELS.build(RESNET)
     return {
         'DigitCNN': (dict(type='DigitCNN', arch='svhn'), {}),
-        'DigitDecoder': (dict(type='DigitDecoder', tied=False,
-                              residual_block=True),
-                         dict(encoder=backbone)),
+        'DigitDecoder':
+        (dict(type='DigitDecoder', tied=False,
+              residual_block=True), dict(encoder=backbone)),
         'MLPHead': (HEAD, {}),
         'CrossEntropyLoss': (dict(type='CrossEntropyLoss'), {}),
         'EntropyLoss': (dict(type='EntropyLoss', loss_weight=0.1), {}),
-        'ClassifierDiscrepancyLoss': (dict(type='ClassifierDiscrepancyLoss'),
-                                      {}),
+        'ClassifierDiscrepancyLoss':
+        (dict(type='ClassifierDiscrepancyLoss'), {}),
         'PriorKLLoss': (dict(type='PriorKLLoss', mode='gaussian'), {}),
-        'DistributionAlignmentLoss': (dict(type='DistributionAlignmentLoss'),
-                                      {}),
-        'EnergyDistanceLoss': (dict(type='EnergyDistanceLoss', metric='l1'),
-                               {}),
+        'DistributionAlignmentLoss':
+        (dict(type='DistributionAlignmentLoss'), {}),
+        'EnergyDistanceLoss': (dict(type='EnergyDistanceLoss',
+                                    metric='l1'), {}),
         'SlicedWassersteinLoss': (dict(type='SlicedWassersteinLoss'), {}),
         'DFA': (dict(type='DFA', kl_mode='gaussian'), dict(backbone=backbone)),
-        'PriorKLAligner': (dict(type='PriorKLAligner', beta=10.0),
-                           dict(backbone=backbone)),
+        'PriorKLAligner': (dict(type='PriorKLAligner',
+                                beta=10.0), dict(backbone=backbone)),
         'DALDir': (dict(type='DALDir'), dict(backbone=backbone)),
-        'KLLDir': (dict(type='KLLDir', recon_weight=1.0),
-                   dict(backbone=backbone)),
+        'KLLDir': (dict(type='KLLDir',
+                        recon_weight=1.0), dict(backbone=backbone)),
         'LatentKLLoss': (dict(type='LatentKLLoss'), {}),
         'ReconstructionLoss': (dict(type='ReconstructionLoss'), {}),
-        'SourceOnly': (dict(type='SourceOnly', backbone=DIGIT,
-                            classifier=HEAD), {}),
-        'ENT': (dict(type='ENT', backbone=DIGIT, classifier=HEAD,
-                     aligner=dict(type='DFA')), {}),
-        'MCD': (dict(type='MCD', backbone=DIGIT, classifier=HEAD, num_k=2),
-                {}),
+        'SourceOnly':
+        (dict(type='SourceOnly', backbone=DIGIT, classifier=HEAD), {}),
+        'ENT': (dict(
+            type='ENT',
+            backbone=DIGIT,
+            classifier=HEAD,
+            aligner=dict(type='DFA')), {}),
+        'MCD': (dict(type='MCD', backbone=DIGIT, classifier=HEAD,
+                     num_k=2), {}),
         'TimmResNet': (RESNET, {}),
         'MLPEncoder': (dict(type='MLPEncoder', widths=(2, 8, 4)), {}),
-        'MLPDecoder': (dict(type='MLPDecoder', bn_affine=False),
-                       dict(encoder=registry.MODELS.build(
-                           dict(type='MLPEncoder')))),
-        'ResNetDecoder': (dict(type='ResNetDecoder', tied=False),
-                          dict(encoder=resnet)),
+        'MLPDecoder':
+        (dict(type='MLPDecoder', bn_affine=False),
+         dict(encoder=registry.MODELS.build(dict(type='MLPEncoder')))),
+        'ResNetDecoder': (dict(type='ResNetDecoder',
+                               tied=False), dict(encoder=resnet)),
         'SAFNHead': (SAFN_HEAD, {}),
         'AdaptiveFeatureNormLoss': (dict(type='AdaptiveFeatureNormLoss'), {}),
         'SAFN': (dict(type='SAFN', backbone=DIGIT, classifier=SAFN_HEAD), {}),
@@ -75,19 +78,30 @@ def test_every_dataset_and_sampler_builds(data_root, tmp_path):
     usps = dict(type='USPS', data_root=root, split='test', subset_size=40)
     image_list(tmp_path / 'images')
     configs = {
-        'MNIST': mnist,
-        'USPS': usps,
-        'SVHN': dict(type='SVHN', data_root=root, split='test'),
-        'GTSRB': dict(type='GTSRB', data_root=root, split='test'),
-        'SynSigns': dict(type='SynSigns', data_root=root),
-        'SynDigits': dict(type='SynDigits', num_samples=20),
-        'UCIDigits': dict(type='UCIDigits', split='test'),
-        'UDAPairDataset': dict(type='UDAPairDataset', source=mnist,
-                               target=usps),
-        'HoldoutSplit': dict(type='HoldoutSplit', dataset=mnist, holdout=0.2,
-                             part='holdout'),
-        'ImageList': dict(type='ImageList', data_root=str(tmp_path),
-                          folder='images', list_file='list.txt'),
+        'MNIST':
+        mnist,
+        'USPS':
+        usps,
+        'SVHN':
+        dict(type='SVHN', data_root=root, split='test'),
+        'GTSRB':
+        dict(type='GTSRB', data_root=root, split='test'),
+        'SynSigns':
+        dict(type='SynSigns', data_root=root),
+        'SynDigits':
+        dict(type='SynDigits', num_samples=20),
+        'UCIDigits':
+        dict(type='UCIDigits', split='test'),
+        'UDAPairDataset':
+        dict(type='UDAPairDataset', source=mnist, target=usps),
+        'HoldoutSplit':
+        dict(type='HoldoutSplit', dataset=mnist, holdout=0.2, part='holdout'),
+        'ImageList':
+        dict(
+            type='ImageList',
+            data_root=str(tmp_path),
+            folder='images',
+            list_file='list.txt'),
     }
     assert set(configs) == set(registry.DATASETS.module_dict)
     for name, cfg in configs.items():
@@ -96,14 +110,13 @@ def test_every_dataset_and_sampler_builds(data_root, tmp_path):
     # Where files are missing, each one names the path it expected.
     for name in ('MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns', 'ImageList'):
         cfg = dict(configs[name], data_root=str(tmp_path / 'none'))
-        with pytest.raises(DatasetNotFoundError,
-                           match=str(tmp_path / 'none')):
+        with pytest.raises(DatasetNotFoundError, match=str(tmp_path / 'none')):
             registry.DATASETS.build(cfg)
     assert set(registry.DATA_SAMPLERS.module_dict) == {'UDAPairSampler'}
     sampler = registry.DATA_SAMPLERS.build(
         dict(type='UDAPairSampler', seed=0),
-        default_args=dict(dataset=registry.DATASETS.build(
-            configs['UDAPairDataset'])))
+        default_args=dict(
+            dataset=registry.DATASETS.build(configs['UDAPairDataset'])))
     source_index, target_index = next(iter(sampler))
     assert 0 <= source_index < 50 and 0 <= target_index < 40
 
@@ -124,20 +137,23 @@ def test_every_transform_builds():
 
 def test_engine_and_evaluation_components_build():
     model = registry.MODELS.build(model_configs()['MCD'][0])
-    constructor = registry.OPTIM_WRAPPER_CONSTRUCTORS.build(dict(
-        type='MultiOptimWrapperConstructor',
-        optim_wrapper_cfg=dict(
-            generator=dict(modules=['backbone', 'aligner'], optimizer=ADAM),
-            classifiers=dict(optimizer=ADAM))))
+    constructor = registry.OPTIM_WRAPPER_CONSTRUCTORS.build(
+        dict(
+            type='MultiOptimWrapperConstructor',
+            optim_wrapper_cfg=dict(
+                generator=dict(
+                    modules=['backbone', 'aligner'], optimizer=ADAM),
+                classifiers=dict(optimizer=ADAM))))
     assert set(constructor(model).keys()) == {'generator', 'classifiers'}
     assert set(registry.OPTIM_WRAPPER_CONSTRUCTORS.module_dict) == {
-        'MultiOptimWrapperConstructor'}
-    wrapper = registry.OPTIM_WRAPPERS.build(dict(
-        type='AutocastOptimWrapper',
-        optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
+        'MultiOptimWrapperConstructor'
+    }
+    wrapper = registry.OPTIM_WRAPPERS.build(
+        dict(
+            type='AutocastOptimWrapper',
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     assert wrapper.dtype == torch.bfloat16
-    assert set(registry.OPTIM_WRAPPERS.module_dict) == {
-        'AutocastOptimWrapper'}
+    assert set(registry.OPTIM_WRAPPERS.module_dict) == {'AutocastOptimWrapper'}
     hooks = dict(
         RandomStateHook=dict(type='RandomStateHook'),
         AverageOverRanksHook=dict(type='AverageOverRanksHook'),
@@ -159,19 +175,22 @@ def test_engine_and_evaluation_components_build():
         assert registry.METRICS.build(dict(type=name)).prefix == prefix
     # Built by mmengine's Runner in a distributed run (tests/test_tools).
     assert set(registry.MODEL_WRAPPERS.module_dict) == {
-        'SeparateDistributedDataParallel'}
+        'SeparateDistributedDataParallel'
+    }
     # The configs' runner_type and the loaders' collate function.
     assert set(registry.RUNNERS.module_dict) == {'AdapterRunner'}
     assert set(registry.FUNCTIONS.module_dict) == {'gathered_collate'}
 
 
 def test_options_of_declared_simple_types_are_checked_at_build():
-    mcd = dict(type='MCD', backbone=dict(type='DigitCNN'),
-               classifier=dict(type='MLPHead', hidden_channels=(8, ),
-                               num_classes=3))
+    mcd = dict(
+        type='MCD',
+        backbone=dict(type='DigitCNN'),
+        classifier=dict(type='MLPHead', hidden_channels=(8, ), num_classes=3))
     bad = dict(mcd, aligner=dict(type='DFA', alpha='x'))
-    with pytest.raises(TypeError, match=r"DFA option 'alpha' must be a "
-                       r"number, got 'x'"):
+    with pytest.raises(
+            TypeError, match=r"DFA option 'alpha' must be a "
+            r"number, got 'x'"):
         registry.MODELS.build(bad)
     with pytest.raises(TypeError, match="'arch' must be a string"):
         registry.MODELS.build(dict(type='DigitCNN', arch=3))

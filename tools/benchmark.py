@@ -21,7 +21,7 @@ import sys
 import time
 
 from benchmarking import (describe_machine, plan_runs, run_benchmark,
-                               summarize, write_report)
+                          summarize, write_report)
 from benchmarking.runs import load_finished
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
@@ -115,11 +115,13 @@ def main(argv=None):
     markdown = write_report(
         summarize(specs, results, failures), args.out, command)
     notes = []
-    not_run = [str(spec) for spec in specs
-               if spec not in results and spec not in failures]
+    not_run = [
+        str(spec) for spec in specs
+        if spec not in results and spec not in failures
+    ]
     if not_run:
-        notes.append('Not run yet (not in the table): ' +
-                     ', '.join(not_run) + '.')
+        notes.append('Not run yet (not in the table): ' + ', '.join(not_run) +
+                     '.')
     if not args.report_only:
         notes.append(
             f'Wall time of this command: {minutes:.1f} min, '

@@ -25,19 +25,15 @@ import shlex
 import sys
 from typing import Dict, List, Sequence
 
-import matplotlib
+from benchmarking import (ACCURACY_KEY, MethodSummary, RunSpec,
+                          describe_training_machines, format_mean_std,
+                          plan_runs, run_benchmark, summarize)
+from benchmarking.report import mean_std
+from benchmarking.runs import parse_cfg_options
+from matplotlib.figure import Figure
+from mmengine.config import Config
 
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-
-from benchmarking import (ACCURACY_KEY, MethodSummary,  # noqa: E402
-                               RunSpec, describe_training_machines,
-                               format_mean_std, plan_runs, run_benchmark,
-                               summarize)
-from benchmarking.report import mean_std  # noqa: E402
-from benchmarking.runs import parse_cfg_options  # noqa: E402
-from dfa_lab.utils.config import config_name  # noqa: E402
+from dfa_lab.utils.config import config_name
 
 TRAIN_SCRIPT = osp.join(osp.dirname(osp.abspath(__file__)), 'train.py')
 PARAMS = ('alpha', 'beta')
@@ -49,20 +45,29 @@ def parse_args(argv=None) -> argparse.Namespace:
         'beta, over several seeds')
     parser.add_argument('config', help='config file with an aligner')
     parser.add_argument(
-        '--param', required=True, choices=PARAMS,
+        '--param',
+        required=True,
+        choices=PARAMS,
         help='the aligner weight to vary (model.aligner.<param>)')
     parser.add_argument(
-        '--values', nargs='+', required=True, metavar='VALUE',
+        '--values',
+        nargs='+',
+        required=True,
+        metavar='VALUE',
         help='positive values of the weight, e.g. 0.001 0.01 0.1 1 10 100')
     parser.add_argument(
-        '--seeds', nargs='+', type=int, default=[1, 2, 3],
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=[1, 2, 3],
         help='values of randomness.seed, one run each (default: 1 2 3)')
     parser.add_argument(
         '--data-root',
         help='folder holding the datasets, passed to tools/train.py; leave '
         'it out for configs on embedded data')
     parser.add_argument(
-        '--work-dir', default='work_dirs/sensitivity',
+        '--work-dir',
+        default='work_dirs/sensitivity',
         help='runs go to <work-dir>/<param>_<value>/<method>/<task>/'
         'seed_<seed>')
     parser.add_argument(
@@ -70,13 +75,19 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='markdown file for the table, <work-dir>/sensitivity_<param>.md '
         'by default; the plot goes next to it as .png')
     parser.add_argument(
-        '--cfg-options', nargs='+', default=[], metavar='KEY=VALUE',
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
         help='config overrides passed to every run')
     parser.add_argument(
-        '--jobs', type=int, default=1,
+        '--jobs',
+        type=int,
+        default=1,
         help='how many training processes run at once')
     parser.add_argument(
-        '--resume', action='store_true',
+        '--resume',
+        action='store_true',
         help='resume interrupted runs from their latest checkpoint')
     args = parser.parse_args(argv)
     for value in args.values:
@@ -117,8 +128,9 @@ def plan_sweep(config: str, param: str, values: Sequence[str],
         raise ValueError(
             f'{config} has no {key} to vary: its aligner is {aligner!r}.')
     return {
-        value: plan_runs([config], seeds, [*cfg_options, f'{key}={value}'],
-                         osp.join(work_dir, f'{param}_{value}'))
+        value:
+        plan_runs([config], seeds, [*cfg_options, f'{key}={value}'],
+                  osp.join(work_dir, f'{param}_{value}'))
         for value in values
     }
 
@@ -146,8 +158,7 @@ def render_markdown(param: str, summaries: Dict[str, MethodSummary],
                      f'{format_mean_std(summary.best_accuracy)} | {seeds} | '
                      f'{iterations or "-"} |')
     lines += [
-        '',
-        f'Accuracy (`{ACCURACY_KEY}`) in % on the target test set with '
+        '', f'Accuracy (`{ACCURACY_KEY}`) in % on the target test set with '
         f'`model.aligner.{param}` set to each value, mean ± sample std over '
         'seeds. "last iter" is the accuracy after the final training '
         'iteration; "oracle best", the highest of each seed\'s validations, '
@@ -172,12 +183,16 @@ def plot_sweep(param: str, summaries: Dict[str, MethodSummary],
               for value, summary in summaries.items()
               if summary.last_accuracy and not summary.early_ends]
     points.sort()
-    figure, axis = plt.subplots(figsize=(5, 3.5))
+    figure = Figure(figsize=(5, 3.5))
+    axis = figure.subplots()
     if points:
         values, means, stds = zip(*points)
-        axis.errorbar(values, means,
-                      yerr=[0.0 if std is None else std for std in stds],
-                      marker='o', capsize=3)
+        axis.errorbar(
+            values,
+            means,
+            yerr=[0.0 if std is None else std for std in stds],
+            marker='o',
+            capsize=3)
     axis.set_xscale('log')
     axis.set_xlabel(param)
     axis.set_ylabel('target accuracy (%)')
@@ -186,7 +201,6 @@ def plot_sweep(param: str, summaries: Dict[str, MethodSummary],
     axis.grid(True, alpha=0.3)
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def main(argv=None) -> int:
@@ -203,7 +217,10 @@ def main(argv=None) -> int:
         print(f'runs {first}-{last}: {args.param}={value}')
         first = last + 1
     results, failures = run_benchmark(
-        specs, TRAIN_SCRIPT, data_root=args.data_root, resume=args.resume,
+        specs,
+        TRAIN_SCRIPT,
+        data_root=args.data_root,
+        resume=args.resume,
         jobs=args.jobs)
     # One summary per value: summarize() gathers runs by config, and every
     # value trains the same config.
@@ -214,9 +231,8 @@ def main(argv=None) -> int:
     plot_file = osp.splitext(args.out)[0] + '.png'
     os.makedirs(osp.dirname(args.out) or '.', exist_ok=True)
     plot_sweep(args.param, summaries, plot_file)
-    markdown = render_markdown(
-        args.param, summaries, plot_file,
-        shlex.join(['python', sys.argv[0], *argv]))
+    markdown = render_markdown(args.param, summaries, plot_file,
+                               shlex.join(['python', sys.argv[0], *argv]))
     with open(args.out, 'w') as f:
         f.write(markdown)
     print(markdown)

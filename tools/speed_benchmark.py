@@ -21,18 +21,17 @@ import shlex
 import sys
 
 import torch
-from mmengine.config import Config, DictAction
-
 from benchmarking import describe_machine
-from dfa_lab.utils import register_all_modules, set_data_root
+from mmengine.config import Config, DictAction
 from speed import (EAGER, LOSS_RTOL, RUNNER_NAMES, SpeedRecord, Variant,
                    check_same_computation, load_records, measure_speed,
                    render_record, write_page)
 
+from dfa_lab.utils import register_all_modules, set_data_root
+
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 DEFAULT_CONFIGS = [
-    'configs/mcd/mnist_usps.py',
-    'configs/dfa_mcd/mnist_usps.py'
+    'configs/mcd/mnist_usps.py', 'configs/dfa_mcd/mnist_usps.py'
 ]
 COMPILE_MODES = (EAGER, 'default', 'reduce-overhead', 'max-autotune')
 
@@ -94,8 +93,7 @@ def parse_args(argv=None):
         default=osp.join('docs', 'results', 'speed_records'),
         help='folder of the records (default: docs/results/speed_records)')
     parser.add_argument(
-        '--out',
-        help='speed page to render every record of --record-dir into')
+        '--out', help='speed page to render every record of --record-dir into')
     parser.add_argument(
         '--cfg-options',
         nargs='+',

@@ -24,20 +24,16 @@ import sys
 from dataclasses import dataclass, field
 from typing import Dict, Tuple
 
-import matplotlib
 import numpy as np
 import torch
+from matplotlib.figure import Figure
 from mmengine.config import Config, DictAction
 from sklearn.datasets import make_blobs, make_moons
 from torch import Tensor
 
-from dfa_lab.models.losses import (distribution_alignment_loss,
-                                   energy_distance)
+from dfa_lab.models.losses import distribution_alignment_loss, energy_distance
 from dfa_lab.registry import MODELS
 from dfa_lab.utils import register_all_modules
-
-matplotlib.use('Agg')
-import matplotlib.pyplot as plt  # noqa: E402
 
 #: The four cases of Fig. 4.
 CASES = ('same-covariance', 'same-mean', 'moons', 'blobs')
@@ -72,10 +68,12 @@ def make_domains(case: str,
                                          num_samples)
     elif case == 'same-mean':
         # A narrow source, a wide target of another orientation.
-        source = rng.multivariate_normal(
-            _SHARED_MEAN, [[0.25, 0.15], [0.15, 0.25]], num_samples)
-        target = rng.multivariate_normal(
-            _SHARED_MEAN, [[2.0, -1.0], [-1.0, 2.0]], num_samples)
+        source = rng.multivariate_normal(_SHARED_MEAN,
+                                         [[0.25, 0.15], [0.15, 0.25]],
+                                         num_samples)
+        target = rng.multivariate_normal(_SHARED_MEAN,
+                                         [[2.0, -1.0], [-1.0, 2.0]],
+                                         num_samples)
     elif case == 'moons':
         # The upper half-moon is the source, the lower one the target.
         points, labels = make_moons(
@@ -164,15 +162,16 @@ def train_alignment(source: Tensor,
     torch.manual_seed(seed)
     encoder = MODELS.build(dict(type='MLPEncoder'))
     aligner_cfg = Config(dict(aligner=dict(type='DFA', alpha=0.0, beta=1.0)))
-    aligner_cfg.merge_from_dict(
-        {f'aligner.{key}': value for key, value in (aligner or {}).items()})
-    dfa = MODELS.build(aligner_cfg.aligner,
-                       default_args=dict(backbone=encoder))
-    optimizer = torch.optim.Adam(
-        [*encoder.parameters(), *dfa.parameters()], lr=lr)
-    eval_prior = torch.randn(
-        (target.shape[0], encoder.latent_dim),
-        generator=torch.Generator().manual_seed(seed))
+    aligner_cfg.merge_from_dict({
+        f'aligner.{key}': value
+        for key, value in (aligner or {}).items()
+    })
+    dfa = MODELS.build(
+        aligner_cfg.aligner, default_args=dict(backbone=encoder))
+    optimizer = torch.optim.Adam([*encoder.parameters(), *dfa.parameters()],
+                                 lr=lr)
+    eval_prior = torch.randn((target.shape[0], encoder.latent_dim),
+                             generator=torch.Generator().manual_seed(seed))
     result = AlignmentResult(source, target)
     result.distances['source-target'] = distance(source, target)
 
@@ -209,21 +208,28 @@ def train_alignment(source: Tensor,
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Synthetic 2-D alignment with the DAL alone (Fig. 4)')
+    parser.add_argument('--out-dir', required=True, help='folder for the PNGs')
     parser.add_argument(
-        '--out-dir', required=True, help='folder for the PNGs')
-    parser.add_argument(
-        '--cases', nargs='+', choices=CASES, default=list(CASES),
+        '--cases',
+        nargs='+',
+        choices=CASES,
+        default=list(CASES),
         help='cases to run (default: all)')
     parser.add_argument(
         '--iters', type=int, default=2000, help='training iterations')
-    parser.add_argument('--lr', type=float, default=1e-3,
-                        help="Adam's learning rate")
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the data, the networks and the prior')
+    parser.add_argument(
+        '--lr', type=float, default=1e-3, help="Adam's learning rate")
+    parser.add_argument(
+        '--seed',
+        type=int,
+        default=0,
+        help='seed of the data, the networks and the prior')
     parser.add_argument(
         '--num-samples', type=int, default=500, help='points a domain')
     parser.add_argument(
-        '--reference', choices=REFERENCES, default='prior',
+        '--reference',
+        choices=REFERENCES,
+        default='prior',
         help="what D(G(x_t)) is compared with: 'prior' is L_dal against "
         "D(z), z ~ N(0, I); 'source' puts the source points in D(z)'s "
         'place (default: prior)')
@@ -249,24 +255,32 @@ def plot_case(case: str, result: AlignmentResult, title: str,
               path: str) -> None:
     """Two panels, before and after training: source, target, decoded
     target and decoded prior points."""
-    figure, axes = plt.subplots(1, 2, figsize=(10, 4.6), sharex=True,
-                                sharey=True)
+    figure = Figure(figsize=(10, 4.6))
+    axes = figure.subplots(1, 2, sharex=True, sharey=True)
     for axis, when in zip(axes, ('before', 'after')):
         axis.scatter(*result.source.T, s=6, alpha=0.6, label='source $x_s$')
         axis.scatter(*result.target.T, s=6, alpha=0.6, label='target $x_t$')
-        axis.scatter(*result.decoded[when].T, s=6, alpha=0.6,
-                     label='decoded target $D(G(x_t))$')
-        axis.scatter(*result.decoded_prior[when].T, s=4, alpha=0.3,
-                     color='grey', label='decoded prior $D(z)$')
+        axis.scatter(
+            *result.decoded[when].T,
+            s=6,
+            alpha=0.6,
+            label='decoded target $D(G(x_t))$')
+        axis.scatter(
+            *result.decoded_prior[when].T,
+            s=4,
+            alpha=0.3,
+            color='grey',
+            label='decoded prior $D(z)$')
         value = result.distances[f'source-decoded/{when}']
-        axis.set_title(f'{when} training: energy distance source vs '
-                       f'decoded target {value:.3f}', fontsize=9)
+        axis.set_title(
+            f'{when} training: energy distance source vs '
+            f'decoded target {value:.3f}',
+            fontsize=9)
         axis.set_aspect('equal', adjustable='box')
     axes[0].legend(fontsize=7, loc='best')
     figure.suptitle(f'{case}: {title}')
     figure.tight_layout()
     figure.savefig(path, dpi=100)
-    plt.close(figure)
 
 
 def render_table(results: Dict[str, AlignmentResult]) -> str:
@@ -292,15 +306,20 @@ def main(argv=None) -> int:
     for case in args.cases:
         source, target = make_domains(case, args.num_samples, args.seed)
         results[case] = train_alignment(
-            source, target, iters=args.iters, lr=args.lr,
-            reference=args.reference, seed=args.seed, aligner=args.aligner)
+            source,
+            target,
+            iters=args.iters,
+            lr=args.lr,
+            reference=args.reference,
+            seed=args.seed,
+            aligner=args.aligner)
         plot_case(case, results[case], title,
                   osp.join(args.out_dir, f'{case}_{name}.png'))
     print(f'Energy distances ({title}, {args.iters} iterations, seed '
           f'{args.seed}):\n')
     print(render_table(results))
-    print('\nCommand: `' + shlex.join(
-        ['python', 'tools/synthetic_alignment.py', *argv]) + '`')
+    print('\nCommand: `' +
+          shlex.join(['python', 'tools/synthetic_alignment.py', *argv]) + '`')
     return 0
 
 

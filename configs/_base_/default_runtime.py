@@ -7,8 +7,11 @@ default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50, log_metric_by_epoch=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(
-        type='CheckpointHook', by_epoch=False, interval=1000,
-        max_keep_ckpts=2, save_last=True),
+        type='CheckpointHook',
+        by_epoch=False,
+        interval=1000,
+        max_keep_ckpts=2,
+        save_last=True),
     sampler_seed=dict(type='DistSamplerSeedHook'),
 )
 custom_hooks = [

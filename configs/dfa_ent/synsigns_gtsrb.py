@@ -1,5 +1,2 @@
-_base_ = [
-    '../ent/synsigns_gtsrb.py',
-    '../_base_/aligners/dfa_digits.py'
-]
+_base_ = ['../ent/synsigns_gtsrb.py', '../_base_/aligners/dfa_digits.py']
 model = dict(aligner=_base_.dfa_aligner)

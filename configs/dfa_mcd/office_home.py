@@ -1,6 +1,3 @@
-_base_ = [
-    '../mcd/office_home.py',
-    '../_base_/aligners/dfa_objects.py'
-]
+_base_ = ['../mcd/office_home.py', '../_base_/aligners/dfa_objects.py']
 # DFA-MCD (Algorithm 1).
 model = dict(aligner=_base_.dfa_aligner)

@@ -1,5 +1,2 @@
-_base_ = [
-    '../mcd/syndigits_ucidigits.py',
-    '../_base_/aligners/dfa_digits.py'
-]
+_base_ = ['../mcd/syndigits_ucidigits.py', '../_base_/aligners/dfa_digits.py']
 model = dict(aligner=_base_.dfa_aligner)

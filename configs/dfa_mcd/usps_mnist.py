@@ -1,7 +1,4 @@
-_base_ = [
-    '../mcd/usps_mnist.py',
-    '../_base_/aligners/dfa_digits.py'
-]
+_base_ = ['../mcd/usps_mnist.py', '../_base_/aligners/dfa_digits.py']
 # The authors' USPS->MNIST DFA-MCD settings: lr 1e-3, num_k 6, and the decoder
 # with the residual block (docs/method.md, "Where the authors' released code
 # differs").

@@ -1,6 +1,3 @@
-_base_ = [
-    '../safn/visda2017.py',
-    '../_base_/aligners/dfa_objects.py'
-]
+_base_ = ['../safn/visda2017.py', '../_base_/aligners/dfa_objects.py']
 # DFA-SAFN (Algorithm 2).
 model = dict(aligner=_base_.dfa_aligner)

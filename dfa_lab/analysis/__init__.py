@@ -3,14 +3,13 @@ both domains, t-SNE, latent histograms, accuracy and training curves read
 from a run's logs, and feature-space distances."""
 from .distance import (DISTANCE_DEFINITION, class_feature_distances,
                        mean_distance, render_distance_table)
-from .features import (DOMAINS, SPLITS, dataset_labels,
-                       domain_dataset_configs, extract_domain_features,
-                       extract_features, load_adapter, load_features,
-                       per_class_indices)
-from .scalars import (ACCURACY_KEY, load_training_series,
-                      load_validation_records)
+from .features import (DOMAINS, SPLITS, dataset_labels, domain_dataset_configs,
+                       extract_domain_features, extract_features, load_adapter,
+                       load_features, per_class_indices)
 from .plots import (plot_accuracy_curves, plot_latent_histogram,
                     plot_training_curves, plot_tsne)
+from .scalars import (ACCURACY_KEY, load_training_series,
+                      load_validation_records)
 
 __all__ = [
     'ACCURACY_KEY', 'load_training_series', 'load_validation_records',

@@ -41,12 +41,12 @@ def class_feature_distances(source_features: Tensor, source_labels: Tensor,
     """
     source = source_features.flatten(1).double()
     target = target_features.flatten(1).double()
-    classes = sorted(
-        set(source_labels.tolist()) & set(target_labels.tolist()))
+    classes = sorted(set(source_labels.tolist()) & set(target_labels.tolist()))
     # The matrix-product shortcut for Euclidean distances loses precision
     # between nearby vectors; the direct difference does not.
     return {
-        c: torch.cdist(
+        c:
+        torch.cdist(
             source[source_labels == c],
             target[target_labels == c],
             compute_mode='donot_use_mm_for_euclid_dist').mean().item()
@@ -59,9 +59,14 @@ def mean_distance(distances: Mapping[int, float]) -> float:
     return statistics.mean(distances.values())
 
 
-def render_distance_table(columns: Mapping[str, Mapping[int, float]],
-                          class_names: Optional[Sequence[str]] = None,
-                          notes: Sequence[str] = ()) -> str:
+#: ``{column label: {class: distance}}``.
+DistanceColumns = Mapping[str, Mapping[int, float]]
+
+
+def render_distance_table(
+    columns: DistanceColumns,
+    class_names: Optional[Sequence[str]] = None,
+    notes: Sequence[str] = ()) -> str:
     """A markdown table of per-class distances, one column per model.
 
     Args:

@@ -196,8 +196,10 @@ def extract_features(model: nn.Module,
         latent=latent,
         features=latent.flatten(1),
         logits=logits,
-        pred_labels={name: out.argmax(1)
-                     for name, out in logits.items()})
+        pred_labels={
+            name: out.argmax(1)
+            for name, out in logits.items()
+        })
 
 
 def extract_domain_features(cfg: Config,
@@ -244,7 +246,11 @@ def extract_domain_features(cfg: Config,
         indices = None if per_class is None else per_class_indices(
             dataset_labels(dataset), per_class, seed)
         result[domain] = extract_features(
-            model, dataset, indices, batch_size, num_workers,
+            model,
+            dataset,
+            indices,
+            batch_size,
+            num_workers,
             desc=f'{domain} features')
         if domain == 'target':
             classes = getattr(dataset, 'metainfo', {}).get('classes')

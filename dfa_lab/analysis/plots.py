@@ -17,9 +17,9 @@ from matplotlib.ticker import MaxNLocator
 from sklearn.manifold import TSNE
 from torch import Tensor
 
+from .features import DOMAINS
 from .scalars import (ACCURACY_KEY, load_training_series,
                       load_validation_records)
-from .features import DOMAINS
 
 DOMAIN_COLOURS = dict(source='tab:blue', target='tab:red')
 DOMAIN_MARKERS = dict(source='o', target='^')
@@ -77,7 +77,8 @@ def plot_tsne(features: dict,
     domains = np.array(domains)
     embedding = TSNE(
         n_components=2,
-        perplexity=min(perplexity, len(points) - 1),
+        perplexity=min(perplexity,
+                       len(points) - 1),
         init='pca',
         random_state=seed).fit_transform(points)
 
@@ -128,7 +129,8 @@ def class_colours(count: int) -> List[tuple]:
     return [colormaps['hsv'](i / count) for i in range(count)]
 
 
-def latent_vectors(features: dict, label: int,
+def latent_vectors(features: dict,
+                   label: int,
                    sample: int = 0) -> Dict[str, Tensor]:
     """The flattened latent of the ``sample``-th image of class ``label``
     in each domain of a features file."""
@@ -254,8 +256,7 @@ def plot_accuracy_curves(
 
 
 def plot_training_curves(
-        groups: Mapping[str, Sequence[str]],
-        keys: Sequence[str],
+        groups: Mapping[str, Sequence[str]], keys: Sequence[str],
         out: str) -> Dict[str, Dict[str, List[Tuple[int, float]]]]:
     """Logged training scalars against iteration, one panel per scalar and
     one line per group of runs (the mean over the group's runs, e.g. its
@@ -282,10 +283,9 @@ def plot_training_curves(
                 missing = [d for d, s in zip(run_dirs, series) if not s]
                 raise ValueError(f'{missing} logged no {key!r}.')
             steps = sorted(set.intersection(*(set(s) for s in series)))
-            curves[key][label] = [
-                (step, sum(s[step] for s in series) / len(series))
-                for step in steps
-            ]
+            curves[key][label] = [(step, sum(s[step]
+                                             for s in series) / len(series))
+                                  for step in steps]
     figure = Figure(figsize=(6 * len(keys), 4.5))
     panels = np.atleast_1d(figure.subplots(1, len(keys)))
     for axes, key in zip(panels, keys):

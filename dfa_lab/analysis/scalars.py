@@ -86,8 +86,7 @@ def load_training_series(run_dir: str, key: str) -> List[Tuple[int, float]]:
     names = set()
     for scalars in _logged_lines(run_dir):
         matches = [
-            name for name in scalars
-            if name == key or name.endswith('/' + key)
+            name for name in scalars if name == key or name.endswith('/' + key)
         ]
         names.update(matches)
         if len(matches) == 1:
@@ -104,7 +103,8 @@ def label_free_criteria(records: Sequence[ValidationRecord]) -> List[str]:
     validation of ``records`` logged, sorted."""
     return sorted({
         key
-        for _, metrics in records for key in metrics
+        for _, metrics in records
+        for key in metrics
         if key.startswith(LABEL_FREE_PREFIX) or key == SOURCE_VAL_KEY
     })
 
@@ -129,8 +129,7 @@ def pick_validation(records: Sequence[ValidationRecord],
         None when no validation logged a number for ``criterion``.
     """
     # A diverged run logs NaN, which compares neither above nor below.
-    scored = [(metrics[criterion], step, metrics)
-              for step, metrics in records
+    scored = [(metrics[criterion], step, metrics) for step, metrics in records
               if criterion in metrics and not math.isnan(metrics[criterion])]
     if not scored:
         return None

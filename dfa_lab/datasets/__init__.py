@@ -11,9 +11,8 @@ from .uda import UDAPairDataset, UDAPairSampler
 
 __all__ = [
     'DatasetNotFoundError', 'DatasetFileError', 'DigitDataset',
-    'InMemoryDigitDataset',
-    'ImageFileDataset', 'MNIST', 'USPS', 'SVHN', 'GTSRB', 'SynSigns',
-    'SynDigits', 'UCIDigits', 'UDAPairDataset', 'UDAPairSampler',
-    'ImageList', 'ResizeCrop', 'HoldoutSplit', 'GatheredBatch',
-    'gathered_collate'
+    'InMemoryDigitDataset', 'ImageFileDataset', 'MNIST', 'USPS', 'SVHN',
+    'GTSRB', 'SynSigns', 'SynDigits', 'UCIDigits', 'UDAPairDataset',
+    'UDAPairSampler', 'ImageList', 'ResizeCrop', 'HoldoutSplit',
+    'GatheredBatch', 'gathered_collate'
 ]

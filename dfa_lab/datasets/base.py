@@ -286,8 +286,8 @@ class InMemoryDigitDataset(DigitDataset):
         """Whether :meth:`__getitems__` gathers whole batches."""
         return self.device is not None
 
-    def __getitems__(self, indices: Sequence[int]
-                     ) -> Union[GatheredBatch, List[dict]]:
+    def __getitems__(
+            self, indices: Sequence[int]) -> Union[GatheredBatch, List[dict]]:
         """The samples at ``indices``: one :class:`GatheredBatch` ``{'img':
         (B, C, S, S), 'label': (B,)}`` on ``device``, or, without a
         ``device``, the list of samples."""

@@ -64,8 +64,7 @@ def load_torchvision_dataset(dataset_name: str, expected_paths: Sequence[str],
             files = '; '.join(f'{os.path.abspath(path)} ({problem})'
                               for path, problem in damaged)
         else:
-            files = ', '.join(os.path.abspath(path)
-                              for path in expected_paths)
+            files = ', '.join(os.path.abspath(path) for path in expected_paths)
             files += f' ({type(error).__name__}: {error})'
         raise DatasetFileError(
             f'{dataset_name} cannot be read from {files}. The file is '
@@ -179,9 +178,8 @@ class MNIST(TorchvisionSplitMixin, InMemoryDigitDataset):
                 os.path.join(raw_folder, f'{prefix}-images-idx3-ubyte'),
                 os.path.join(raw_folder, f'{prefix}-labels-idx1-ubyte')
             ], lambda: torchvision.datasets.MNIST(
-                self.root,
-                train=self.split == 'train',
-                download=self.download))
+                self.root, train=self.split == 'train', download=self.download)
+        )
         return mnist.data.unsqueeze(1), mnist.targets
 
 
@@ -215,9 +213,8 @@ class USPS(TorchvisionSplitMixin, InMemoryDigitDataset):
             f'USPS ({self.split} split)',
             [os.path.join(os.path.abspath(self.root), file_name)],
             lambda: torchvision.datasets.USPS(
-                self.root,
-                train=self.split == 'train',
-                download=self.download))
+                self.root, train=self.split == 'train', download=self.download
+            ))
         return (torch.from_numpy(usps.data).unsqueeze(1),
                 torch.tensor(usps.targets))
 
@@ -250,8 +247,7 @@ class SVHN(TorchvisionSplitMixin, InMemoryDigitDataset):
     default_channels = 3
 
     def load(self) -> Tuple[Tensor, Tensor]:
-        url, file_name, md5 = torchvision.datasets.SVHN.split_list[
-            self.split]
+        url, file_name, md5 = torchvision.datasets.SVHN.split_list[self.split]
         path = os.path.join(os.path.abspath(self.root), file_name)
         if self.download:
             download_url(url, self.root, file_name, md5)

@@ -31,8 +31,8 @@ def holdout_size(holdout: Union[float, int], num_samples: int) -> int:
                 'A float holdout is a fraction of the dataset and must lie '
                 f'in (0, 1), got {holdout!r}; pass an int for a count.')
         size = round(float(holdout) * num_samples)
-    elif isinstance(holdout, (int, np.integer)) and not isinstance(
-            holdout, bool):
+    elif isinstance(holdout,
+                    (int, np.integer)) and not isinstance(holdout, bool):
         size = int(holdout)
     else:
         raise ValueError('holdout must be a fraction in (0, 1) or a number '

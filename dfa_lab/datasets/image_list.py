@@ -98,9 +98,8 @@ class ImageList(Dataset):
         except ValueError:
             label = None
         if not path or label is None:
-            raise ValueError(
-                f'{where}: expected "relative/path label", got '
-                f'{line.strip()!r}.')
+            raise ValueError(f'{where}: expected "relative/path label", got '
+                             f'{line.strip()!r}.')
         if label < 0:
             raise ValueError(f'{where}: label {label} is negative.')
         if self.num_classes is not None and label >= self.num_classes:

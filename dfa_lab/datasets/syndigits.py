@@ -157,7 +157,10 @@ class SynDigits(InMemoryDigitDataset):
         self.seed = seed
         self.split = check_choice('split', split, self.SPLITS)
         super().__init__(
-            image_size=image_size, channels=channels, mean=mean, std=std,
+            image_size=image_size,
+            channels=channels,
+            mean=mean,
+            std=std,
             device=device)
 
     def load(self) -> Tuple[Tensor, Tensor]:

@@ -90,8 +90,9 @@ class UDAPairDataset(Dataset):
             getattr(domain, 'gathers_batches', False)
             for domain in (self.source, self.target))
 
-    def __getitems__(self, indices: Sequence[Union[int, Sequence[int]]]
-                     ) -> Union[GatheredBatch, List[dict]]:
+    def __getitems__(
+        self, indices: Sequence[Union[int, Sequence[int]]]
+    ) -> Union[GatheredBatch, List[dict]]:
         """The items at ``indices``: when both domains gather batches, one
         :class:`GatheredBatch` holding each domain's batch, which equals
         what ``default_collate`` makes of the items; otherwise the list of

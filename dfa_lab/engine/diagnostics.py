@@ -42,7 +42,10 @@ class DecoderCollapseHook(Hook):
         self.collapsed_windows = 0
         self.warned = False
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         if self.warned or not self.every_n_train_iters(runner, self.interval):
             return

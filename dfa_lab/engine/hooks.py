@@ -25,8 +25,9 @@ def checkpoint_due(runner, by_epoch: bool = False) -> bool:
                 or (hook.save_last and hook.is_last_train_epoch(runner))
         else:
             due = hook.every_n_train_iters(
-                runner, hook.interval, hook.save_begin) or (
-                    hook.save_last and hook.is_last_train_iter(runner))
+                runner, hook.interval,
+                hook.save_begin) or (hook.save_last
+                                     and hook.is_last_train_iter(runner))
         if due:
             return True
     return False
@@ -210,9 +211,10 @@ class NonFiniteCheckHook(Hook):
                                    'validation does not run')
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        bad = non_finite_tensors(
-            {key: checkpoint[key] for key in ('state_dict', 'optimizer')
-             if key in checkpoint})
+        bad = non_finite_tensors({
+            key: checkpoint[key]
+            for key in ('state_dict', 'optimizer') if key in checkpoint
+        })
         if bad:
             iteration = checkpoint.get('meta', {}).get('iter', runner.iter)
             raise FloatingPointError(
@@ -237,9 +239,8 @@ def non_finite_tensors(tree) -> List[str]:
     """Dotted names of the floating-point tensors of a nested dict/list
     ``tree`` that hold a ``nan`` or an ``inf``."""
     return [
-        name for name, tensor in _tensors(tree, '')
-        if tensor.is_floating_point() and not bool(
-            torch.isfinite(tensor).all())
+        name for name, tensor in _tensors(tree, '') if
+        tensor.is_floating_point() and not bool(torch.isfinite(tensor).all())
     ]
 
 
@@ -248,8 +249,8 @@ def _tensors(tree, prefix: str) -> Iterator[Tuple[str, torch.Tensor]]:
         yield prefix, tree
     elif isinstance(tree, dict):
         for key, value in tree.items():
-            yield from _tensors(value, f'{prefix}.{key}' if prefix else
-                                str(key))
+            yield from _tensors(value,
+                                f'{prefix}.{key}' if prefix else str(key))
     elif isinstance(tree, (list, tuple)):
         for index, value in enumerate(tree):
             yield from _tensors(value, f'{prefix}.{index}')

@@ -8,8 +8,8 @@ from mmengine.optim import (DefaultOptimWrapperConstructor, OptimWrapper,
                             OptimWrapperDict)
 from torch import nn
 
-from dfa_lab.utils import unwrap
 from dfa_lab.registry import OPTIM_WRAPPER_CONSTRUCTORS, OPTIM_WRAPPERS
+from dfa_lab.utils import unwrap
 
 
 @OPTIM_WRAPPER_CONSTRUCTORS.register_module()
@@ -40,7 +40,8 @@ class MultiOptimWrapperConstructor:
         paramwise_cfg: Must be ``None``: give each group its own.
     """
 
-    def __init__(self, optim_wrapper_cfg: Dict[str, dict],
+    def __init__(self,
+                 optim_wrapper_cfg: Dict[str, dict],
                  paramwise_cfg: Optional[dict] = None):
         if paramwise_cfg is not None:
             raise ValueError(
@@ -83,7 +84,8 @@ class MultiOptimWrapperConstructor:
                             f'{owner[id(param)]!r} and {name!r}.')
                     owner[id(param)] = name
             wrappers[name] = DefaultOptimWrapperConstructor(
-                cfg, paramwise_cfg)(group)
+                cfg, paramwise_cfg)(
+                    group)
         orphans = [
             n for n, p in model.named_parameters()
             if p.requires_grad and id(p) not in owner

@@ -82,8 +82,8 @@ class AdapterRunner(Runner):
                 f'{type(model).__name__}.')
         model.compile(**options)
         self.logger.info(
-            'Compiled with torch.compile(' + ', '.join(
-                f'{key}={value!r}' for key, value in options.items()) +
+            'Compiled with torch.compile(' +
+            ', '.join(f'{key}={value!r}' for key, value in options.items()) +
             '): ' + ', '.join(type(n).__name__ for n in model.networks()) +
             '. The first iterations and the first validation include '
             'compiling.')
@@ -96,8 +96,7 @@ class AdapterRunner(Runner):
         if self._resume:
             resume_from = self._load_from
             if resume_from is None:
-                resume_from, skipped = find_resumable_checkpoint(
-                    self.work_dir)
+                resume_from, skipped = find_resumable_checkpoint(self.work_dir)
                 for path, damage in skipped:
                     self.logger.warning(
                         f'Auto-resume skips the damaged checkpoint {path}: '
@@ -216,16 +215,16 @@ def _check_checkpoint_hook_options(hook: CheckpointHook) -> None:
     if not unknown:
         return
     known = sorted((set(inspect.signature(CheckpointHook).parameters)
-                    | save_options) - {'self', 'kwargs', 'out_dir',
-                                       'filename', 'meta'})
+                    | save_options) -
+                   {'self', 'kwargs', 'out_dir', 'filename', 'meta'})
     hints = []
     for key in unknown:
         close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
-        hints.append(f'{key!r}' + (f' (did you mean {", ".join(close)}?)'
-                                   if close else ''))
-    raise ValueError(
-        'default_hooks.checkpoint has unknown options: ' + ', '.join(hints) +
-        f'. CheckpointHook accepts: {", ".join(known)}.')
+        hints.append(f'{key!r}' +
+                     (f' (did you mean {", ".join(close)}?)' if close else ''))
+    raise ValueError('default_hooks.checkpoint has unknown options: ' +
+                     ', '.join(hints) +
+                     f'. CheckpointHook accepts: {", ".join(known)}.')
 
 
 def _named_optimizers(optim_wrapper) -> Dict[str, object]:
@@ -250,8 +249,10 @@ def _optimizer_mismatch(optimizers: Dict[str, object], saved: dict,
     """Differences in structure between the live optimizers and the saved
     optimizer states."""
     if set(saved) != set(optimizers):
-        return [f'the checkpoint has optimizers {sorted(saved)}, the config '
-                f'builds {sorted(optimizers)}']
+        return [
+            f'the checkpoint has optimizers {sorted(saved)}, the config '
+            f'builds {sorted(optimizers)}'
+        ]
     problems = []
     for name, optimizer in optimizers.items():
         groups = saved[name].get('param_groups', [])
@@ -291,8 +292,8 @@ def _hyperparameter_changes(optimizers: Dict[str, object],
         prefix = f'optim_wrapper.{name}.optimizer' if name else \
             'optim_wrapper.optimizer'
         groups = saved[name].get('param_groups', [])
-        for index, (group, live) in enumerate(
-                zip(groups, optimizer.param_groups)):
+        for index, (group,
+                    live) in enumerate(zip(groups, optimizer.param_groups)):
             where = prefix if len(groups) == 1 else \
                 f'{prefix} (parameter group {index})'
             for key, value in live.items():

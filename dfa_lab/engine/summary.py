@@ -56,8 +56,7 @@ class TrainingSummaryHook(Hook):
                          'checkpoint.')
         else:
             accuracies = ', '.join(
-                f'{key} {value:.2f}'
-                for key, value in self.validation.items()
+                f'{key} {value:.2f}' for key, value in self.validation.items()
                 if key.endswith('accuracy') and 'mean_class' not in key)
             lines.append(f'Last validation (iteration {self.validation_iter}'
                          f'): {accuracies}.')
@@ -77,9 +76,9 @@ class TrainingSummaryHook(Hook):
     @staticmethod
     def reference_line(reference: dict, runner) -> str:
         """The config's reference accuracies in one line."""
-        methods = ', '.join(f'{method} {accuracy:.1f}'
-                            for method, accuracy in
-                            reference['accuracy'].items())
+        methods = ', '.join(
+            f'{method} {accuracy:.1f}'
+            for method, accuracy in reference['accuracy'].items())
         seeds = ', '.join(str(seed) for seed in reference['seeds'])
         line = (f'Reference on this task: {methods} (target accuracy after '
                 f"{reference['iters']} iterations, mean of seeds {seeds}; "

@@ -49,9 +49,8 @@ class GlooSyncBatchNorm(_BatchNorm):
                 f'expected at least 2-D input (got {input.dim()}-D input)')
 
     def forward(self, input: Tensor) -> Tensor:
-        group = self.process_group or (
-            dist.group.WORLD if dist.is_available()
-            and dist.is_initialized() else None)
+        group = self.process_group or (dist.group.WORLD if dist.is_available()
+                                       and dist.is_initialized() else None)
         if not self.training or group is None or \
                 dist.get_world_size(group) == 1:
             return super().forward(input)
@@ -86,11 +85,11 @@ class GlooSyncBatchNorm(_BatchNorm):
         if self.track_running_stats:
             with torch.no_grad():
                 self.running_mean.lerp_(mean.detach(), factor)
-                self.running_var.lerp_(
-                    var.detach() * total / (total - 1), factor)
+                self.running_var.lerp_(var.detach() * total / (total - 1),
+                                       factor)
         shape = (1, channels) + (1, ) * (input.dim() - 2)
-        out = (input - mean.view(shape)) * torch.rsqrt(
-            var.view(shape) + self.eps)
+        out = (input -
+               mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
         if self.affine:
             out = out * self.weight.view(shape) + self.bias.view(shape)
         return out
@@ -119,9 +118,10 @@ def use_gloo_sync_batchnorm(module: nn.Module) -> nn.Module:
     :class:`GlooSyncBatchNorm` holding the same parameters and buffers."""
     for name, child in module.named_children():
         if type(child) is nn.SyncBatchNorm:
-            replacement = GlooSyncBatchNorm(
-                child.num_features, child.eps, child.momentum, child.affine,
-                child.track_running_stats, child.process_group)
+            replacement = GlooSyncBatchNorm(child.num_features, child.eps,
+                                            child.momentum, child.affine,
+                                            child.track_running_stats,
+                                            child.process_group)
             for key, param in child.named_parameters(recurse=False):
                 setattr(replacement, key, param)
             for key, buffer in child.named_buffers(recurse=False):

@@ -58,8 +58,7 @@ class SeparateDistributedDataParallel(MMSeparateDistributedDataParallel):
         for child in module.children():
             if isinstance(child, MMDistributedDataParallel):
                 child._register_state_dict_hook(_strip_wrapper_infix)
-                child._register_load_state_dict_pre_hook(
-                    _insert_wrapper_infix)
+                child._register_load_state_dict_pre_hook(_insert_wrapper_infix)
 
 
 def _strip_wrapper_infix(wrapper, state_dict, prefix, local_metadata):

@@ -13,11 +13,9 @@ from .setup_env import register_all_modules
 __all__ = [
     'CheckpointError', 'allow_checkpoint_globals', 'checkpoint_damage',
     'find_resumable_checkpoint', 'read_checkpoint', 'state_dict_mismatch',
-    'add_common_arguments', 'build_runner', 'load_config',
-    'parse_arguments', 'check_model_selection', 'check_option_keys',
-    'enable_autocast',
+    'add_common_arguments', 'build_runner', 'load_config', 'parse_arguments',
+    'check_model_selection', 'check_option_keys', 'enable_autocast',
     'enable_source_validation', 'set_data_root', 'set_domains',
     'init_cpu_process_group', 'randn_like_global_batch',
-    'shutdown_process_group', 'unwrap',
-    'register_all_modules'
+    'shutdown_process_group', 'unwrap', 'register_all_modules'
 ]

@@ -34,8 +34,10 @@ def allow_checkpoint_globals() -> None:
         numpy_core.multiarray._reconstruct,
         numpy_core.multiarray.scalar,
         getattr,
-    ] + [type(np.dtype(t)) for t in (
-        'float64', 'float32', 'int64', 'int32', 'uint32', 'bool')])
+    ] + [
+        type(np.dtype(t))
+        for t in ('float64', 'float32', 'int64', 'int32', 'uint32', 'bool')
+    ])
 
 
 class CheckpointError(RuntimeError):
@@ -206,8 +208,8 @@ def state_dict_mismatch(model_state: dict, checkpoint_state: dict) -> str:
     ]
     lines = []
     for title, items in (('missing from the checkpoint', missing),
-                         ('not in the model', unexpected),
-                         ('of another shape', mis_shaped)):
+                         ('not in the model', unexpected), ('of another shape',
+                                                            mis_shaped)):
         if items:
             lines.append(f'  {len(items)} {title}:')
             lines += [f'    {item}' for item in items[:8]]

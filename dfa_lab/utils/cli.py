@@ -7,8 +7,7 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from dfa_lab.registry import RUNNERS
-from .config import (check_option_keys, config_name, set_data_root,
-                     set_domains)
+from .config import check_option_keys, config_name, set_data_root, set_domains
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:

@@ -106,8 +106,10 @@ def set_domains(cfg: Config, source: str, target: str) -> None:
             digit tasks, one config per task).
     """
     train = cfg.train_dataloader.dataset
-    evaluation = [cfg.get(name, {}) or {}
-                  for name in ('val_dataloader', 'test_dataloader')]
+    evaluation = [
+        cfg.get(name, {}) or {}
+        for name in ('val_dataloader', 'test_dataloader')
+    ]
     if 'domain' not in train.get('source', {}) or 'domain' not in train.get(
             'target', {}):
         raise KeyError(
@@ -164,8 +166,9 @@ def enable_source_validation(cfg: Config,
             ``--no-validate``), or its training set has no ``source``
             dataset to split.
     """
-    if any(cfg.get(key) is None
-           for key in ('val_cfg', 'val_dataloader', 'val_evaluator')):
+    if any(
+            cfg.get(key) is None
+            for key in ('val_cfg', 'val_dataloader', 'val_evaluator')):
         raise ValueError(
             'Source validation adds a pass to the validation loop, but this '
             'config does not validate (val_cfg, val_dataloader and '

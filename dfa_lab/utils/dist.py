@@ -23,8 +23,9 @@ def init_cpu_process_group(launcher: str) -> None:
         raise ValueError(
             f'--launcher {launcher} needs CUDA; on CPU use torchrun with '
             '--launcher pytorch.')
-    missing = [k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR')
-               if k not in os.environ]
+    missing = [
+        k for k in ('RANK', 'WORLD_SIZE', 'MASTER_ADDR') if k not in os.environ
+    ]
     if missing:
         raise RuntimeError(
             f'--launcher pytorch expects torchrun\'s environment; {missing} '

@@ -26,8 +26,7 @@ def conv_grads(encoder):
 def assert_reaches_encoder(encoder, *inputs):
     assert all(g is not None and g.abs().sum() > 0
                for g in conv_grads(encoder))
-    assert all(x.grad is not None and x.grad.abs().sum() > 0
-               for x in inputs)
+    assert all(x.grad is not None and x.grad.abs().sum() > 0 for x in inputs)
 
 
 def test_kld_alone_has_no_target_term():
@@ -62,8 +61,8 @@ def test_target_kl_pulls_target_to_prior():
 def test_daldir_decodes_each_domain_with_its_own_indices():
     encoder, aligner = build(dict(type='DALDir', beta=2.0))
     # The decoder's own parameters are BatchNorms only: it is tied.
-    assert all(n.startswith('decoder.bns.')
-               for n, _ in aligner.named_parameters())
+    assert all(
+        n.startswith('decoder.bns.') for n, _ in aligner.named_parameters())
     x_s, x_t = images(), images()
     source, target = encoder(x_s), encoder(x_t)
     assert aligner(source, 'source') == {}
@@ -89,8 +88,7 @@ def test_daldir_rejects_unequal_batches():
         aligner(encoder(images(2)), 'target', source=encoder(images(4)))
 
 
-@pytest.mark.parametrize('aligner', [dict(type='DALDir'),
-                                     dict(type='KLLDir')])
+@pytest.mark.parametrize('aligner', [dict(type='DALDir'), dict(type='KLLDir')])
 def test_cross_domain_aligners_need_the_source_pass_of_the_update(aligner):
     encoder, aligner = build(aligner)
     assert aligner.needs_source_pass
@@ -102,38 +100,45 @@ def test_cross_domain_aligners_need_the_source_pass_of_the_update(aligner):
     with pytest.raises(RuntimeError, match='without an autograd graph'):
         aligner(encoder(images()), 'target', source=source)
     # The aligner keeps nothing between calls.
-    assert not any(isinstance(value, tuple) and hasattr(value, 'latent')
-                   for value in vars(aligner).values())
+    assert not any(
+        isinstance(value, tuple) and hasattr(value, 'latent')
+        for value in vars(aligner).values())
 
 
 def test_cross_domain_aligner_is_refused_by_mcd_when_built():
     # MCD's step 3 encodes the target batch alone.
     with pytest.raises(ValueError, match='DALDir compares the target pass'):
-        MODELS.build(dict(
-            type='MCD', backbone=dict(type='DigitCNN'), num_k=2,
-            classifier=dict(type='MLPHead', hidden_channels=(8, ),
-                            num_classes=3),
-            aligner=dict(type='DALDir')))
+        MODELS.build(
+            dict(
+                type='MCD',
+                backbone=dict(type='DigitCNN'),
+                num_k=2,
+                classifier=dict(
+                    type='MLPHead', hidden_channels=(8, ), num_classes=3),
+                aligner=dict(type='DALDir')))
 
 
 def test_ent_hands_the_source_pass_to_a_cross_domain_aligner():
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='ENT', backbone=dict(type='DigitCNN'),
-        classifier=dict(type='MLPHead', hidden_channels=(8, ),
-                        num_classes=3),
-        aligner=dict(type='KLLDir', beta=3.0)))
+    model = MODELS.build(
+        dict(
+            type='ENT',
+            backbone=dict(type='DigitCNN'),
+            classifier=dict(
+                type='MLPHead', hidden_channels=(8, ), num_classes=3),
+            aligner=dict(type='KLLDir', beta=3.0)))
     wrapper = build_optim_wrapper(
-        model, dict(type='OptimWrapper',
-                    optimizer=dict(type='SGD', lr=0.0)))
+        model, dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.0)))
     x_s, x_t = torch.randn(4, 1, 28, 28), torch.randn(4, 1, 28, 28)
-    batch = dict(source=dict(img=x_s, label=torch.tensor([0, 1, 2, 0])),
-                 target=dict(img=x_t))
+    batch = dict(
+        source=dict(img=x_s, label=torch.tensor([0, 1, 2, 0])),
+        target=dict(img=x_t))
     model.train()
     log = model.train_step(batch, wrapper)
     # lr 0 and no dropout in the backbone: the passes can be recomputed.
-    expected = 3.0 * gaussian_latent_kl(model.backbone(x_t).latent,
-                                        model.backbone(x_s).latent)
+    expected = 3.0 * gaussian_latent_kl(
+        model.backbone(x_t).latent,
+        model.backbone(x_s).latent)
     assert torch.allclose(log['loss_klldir'], expected, rtol=1e-4)
 
 

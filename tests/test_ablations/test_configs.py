@@ -3,11 +3,11 @@ from pathlib import Path
 
 import pytest
 import torch
+from benchmarking import parse_config_name
+from benchmarking.ablation import TABLE8_ROWS
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from benchmarking import parse_config_name
-from benchmarking.ablation import TABLE8_ROWS
 from dfa_lab.registry import MODELS
 
 ABLATIONS = Path(__file__).resolve().parents[2] / 'configs' / 'ablations'
@@ -20,8 +20,8 @@ TERMS = {
     'ablations/daldir': {'loss_daldir'},
     'ablations/kld': {'loss_kld'},
     'ablations/klldir': {'loss_klldir'},
-    'ablations/klldir_recon': {'loss_klldir', 'loss_recon_source',
-                               'loss_recon_target'},
+    'ablations/klldir_recon':
+    {'loss_klldir', 'loss_recon_source', 'loss_recon_target'},
 }
 
 
@@ -32,8 +32,7 @@ def test_one_config_per_table8_row():
     assert set(TERMS) == set(TABLE8_ROWS)
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[p.parent.name for p in CONFIGS])
+@pytest.mark.parametrize('path', CONFIGS, ids=[p.parent.name for p in CONFIGS])
 def test_config_trains_a_step(path):
     cfg = Config.fromfile(path)
     method = parse_config_name(str(path)).method
@@ -45,8 +44,8 @@ def test_config_trains_a_step(path):
     wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
     before = [p.detach().clone() for p in model.backbone.parameters()]
     batch = dict(
-        source=dict(img=torch.randn(4, 1, 28, 28),
-                    label=torch.tensor([0, 1, 2, 3])),
+        source=dict(
+            img=torch.randn(4, 1, 28, 28), label=torch.tensor([0, 1, 2, 3])),
         target=dict(img=torch.randn(4, 1, 28, 28)))
     log = model.train_step(batch, wrapper)
     assert {k for k in log if 'loss' in k} == {'loss'} | HOST | TERMS[method]

@@ -10,8 +10,8 @@ from dfa_lab.registry import MODELS
 def test_latent_kl_value_and_gradient():
     target = torch.tensor([[1.0, 0.0], [3.0, 0.5]], requires_grad=True)
     source = torch.tensor([[0.0, 0.0], [2.0, 1.0]], requires_grad=True)
-    loss = MODELS.build(dict(type='LatentKLLoss', loss_weight=2.0))(
-        target, source)
+    loss = MODELS.build(dict(type='LatentKLLoss', loss_weight=2.0))(target,
+                                                                    source)
     # dim 0: mu_t=2, v_t=1, mu_s=1, v_s=1: 0.5*(log 1 + (1+1)/1 - 1) = 0.5.
     # dim 1: mu_t=.25, v_t=.0625, mu_s=.5, v_s=.25:
     #        0.5*(log 4 + (.0625+.0625)/.25 - 1) = 0.5*(log 4 - 0.5).
@@ -44,12 +44,12 @@ def test_latent_kl_zero_for_one_distribution_and_checks_shapes():
 def test_reconstruction_value_and_gradient():
     decoded = torch.tensor([[1.0, -2.0], [0.0, 4.0]], requires_grad=True)
     inputs = torch.tensor([[0.0, 0.0], [1.0, 1.0]])
-    loss = MODELS.build(dict(type='ReconstructionLoss', loss_weight=3.0))(
-        decoded, inputs)
+    loss = MODELS.build(dict(type='ReconstructionLoss',
+                             loss_weight=3.0))(decoded, inputs)
     assert loss.item() == pytest.approx(3.0 * (1 + 2 + 1 + 3) / 4)
     loss.backward()
     signs = torch.tensor([[1.0, -1.0], [-1.0, 1.0]])
     assert torch.allclose(decoded.grad, 3.0 * signs / 4)
     with pytest.raises(ValueError, match='shape of its input'):
-        MODELS.build(dict(type='ReconstructionLoss'))(
-            torch.zeros(2, 1, 4, 4), torch.zeros(1, 1, 4, 4))
+        MODELS.build(dict(type='ReconstructionLoss'))(torch.zeros(2, 1, 4, 4),
+                                                      torch.zeros(1, 1, 4, 4))

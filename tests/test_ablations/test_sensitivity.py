@@ -21,16 +21,19 @@ def test_sensitivity_end_to_end(tmp_path, capsys):
     out = tmp_path / 'beta.md'
     argv = [
         CONFIG, '--param', 'beta', '--values', '0.1', '10', '--seeds', '1',
-        '--work-dir', str(tmp_path / 'runs'), '--out', str(out), '--jobs',
-        '2', '--cfg-options', *TINY
+        '--work-dir',
+        str(tmp_path / 'runs'), '--out',
+        str(out), '--jobs', '2', '--cfg-options', *TINY
     ]
     assert tool.main(argv) == 0
     printed = capsys.readouterr().out
     assert printed.count(': finished, target/accuracy') == 2
     assert 'runs 1-1: beta=0.1' in printed and 'runs 2-2: beta=10' in printed
     markdown = out.read_text()
-    rows = [line for line in markdown.splitlines()
-            if line.startswith(('| 0.1 |', '| 10 |'))]
+    rows = [
+        line for line in markdown.splitlines()
+        if line.startswith(('| 0.1 |', '| 10 |'))
+    ]
     assert len(rows) == 2
     for row in rows:
         cells = [cell.strip() for cell in row.strip('|').split('|')]
@@ -58,14 +61,13 @@ def test_sweep_needs_an_aligner_weight(tmp_path):
     with pytest.raises(ValueError, match='no model.aligner.alpha'):
         tool.plan_sweep(ent, 'alpha', ['1'], [1], [], str(tmp_path))
     with pytest.raises(ValueError, match='--values'):
-        tool.plan_sweep(CONFIG, 'alpha', ['1'], [1],
-                        ['model.aligner.alpha=2'], str(tmp_path))
+        tool.plan_sweep(CONFIG, 'alpha', ['1'], [1], ['model.aligner.alpha=2'],
+                        str(tmp_path))
     specs = tool.plan_sweep(CONFIG, 'alpha', ['0.01', '1'], [1, 2], [],
                             str(tmp_path))
     assert [s.run_dir for s in specs['1']] == [
         str(tmp_path / 'alpha_1' / 'dfa_ent' / 'syndigits_ucidigits' /
-            f'seed_{seed}')
-        for seed in (1, 2)
+            f'seed_{seed}') for seed in (1, 2)
     ]
     with pytest.raises(SystemExit):
         tool.parse_args([CONFIG, '--param', 'alpha', '--values', '0'])

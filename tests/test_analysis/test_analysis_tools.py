@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 import torch
+from benchmarking import load_validation_records
 from mmengine.config import Config
 from PIL import Image
 
 from dfa_lab.analysis import (class_feature_distances, domain_dataset_configs,
                               load_features, mean_distance, per_class_indices)
-from benchmarking import load_validation_records
-from dfa_lab.analysis.scalars import (label_free_criteria,
-                                      load_training_series)
+from dfa_lab.analysis.scalars import label_free_criteria, load_training_series
 
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / 'configs/mcd/syndigits_ucidigits.py'
@@ -61,10 +60,16 @@ def run_dir(tmp_path_factory):
     config = work_dir / 'mcd_label-free.py'
     config.write_text(LABEL_FREE_CONFIG)
     env = dict(os.environ, OMP_NUM_THREADS='1')
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', str(config), '--work-dir',
-         str(work_dir), '--cfg-options', *TRAIN_OPTIONS],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    result = subprocess.run([
+        sys.executable, 'tools/train.py',
+        str(config), '--work-dir',
+        str(work_dir), '--cfg-options', *TRAIN_OPTIONS
+    ],
+                            cwd=REPO,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
     return work_dir
 
@@ -73,8 +78,10 @@ def run_dir(tmp_path_factory):
 def features_file(run_dir):
     out = run_dir / 'features' / 'mcd.pt'
     load_tool('extract_features').main([
-        str(CONFIG), str(run_dir / 'iter_2.pth'), '--out', str(out),
-        '--per-class', str(PER_CLASS), '--cfg-options', *OPTIONS
+        str(CONFIG),
+        str(run_dir / 'iter_2.pth'), '--out',
+        str(out), '--per-class',
+        str(PER_CLASS), '--cfg-options', *OPTIONS
     ])
     return out
 
@@ -130,16 +137,19 @@ def test_tsne(features_file, tmp_path):
 def test_latent_histogram(features_file, tmp_path):
     out = tmp_path / 'histogram.png'
     load_tool('latent_histogram').main(
-        [str(features_file), '--out', str(out), '--class', '3'])
+        [str(features_file), '--out',
+         str(out), '--class', '3'])
     assert_png(out)
 
 
 @pytest.mark.slow
 def test_accuracy_curves(run_dir, tmp_path, capsys):
     out = tmp_path / 'curves.png'
-    load_tool('accuracy_curves').main(
-        [str(run_dir), str(run_dir), '--labels', 'MCD', 'again', '--out',
-         str(out)])
+    load_tool('accuracy_curves').main([
+        str(run_dir),
+        str(run_dir), '--labels', 'MCD', 'again', '--out',
+        str(out)
+    ])
     assert_png(out)
     ((step, metrics), ) = load_validation_records(str(run_dir))
     assert step == 2
@@ -156,34 +166,48 @@ def write_scalars(run_dir, timestamp, lines):
         json.dumps(line) + '\n' for line in lines))
 
 
-def test_training_curves_average_runs_and_merge_resumed_logs(
-        tmp_path, capsys):
+def test_training_curves_average_runs_and_merge_resumed_logs(tmp_path, capsys):
     runs = []
     for seed, scale in ((1, 1.0), (2, 3.0)):
         run = tmp_path / f'seed_{seed}'
         write_scalars(run, '20260101_000000', [
-            {'step3/dfa/zero_fraction': 0.5 * scale / 3, 'step3/dfa/dal':
-             0.2 * scale, 'loss': 1.0, 'step': 50},
-            {'target/accuracy': 50.0, 'step': 50},
+            {
+                'step3/dfa/zero_fraction': 0.5 * scale / 3,
+                'step3/dfa/dal': 0.2 * scale,
+                'loss': 1.0,
+                'step': 50
+            },
+            {
+                'target/accuracy': 50.0,
+                'step': 50
+            },
         ])
         # Resumed from iteration 50: a second timestamp folder.
         write_scalars(run, '20260101_010000', [
-            {'step3/dfa/zero_fraction': 1.0 * scale / 3,
-             'step3/dfa/dal': 0.01 * scale, 'loss': 1.0, 'step': 100},
+            {
+                'step3/dfa/zero_fraction': 1.0 * scale / 3,
+                'step3/dfa/dal': 0.01 * scale,
+                'loss': 1.0,
+                'step': 100
+            },
         ])
         runs.append(str(run))
-    assert load_training_series(runs[0], 'dfa/dal') == [(50, 0.2),
-                                                        (100, 0.01)]
+    assert load_training_series(runs[0], 'dfa/dal') == [(50, 0.2), (100, 0.01)]
     assert load_training_series(runs[0], 'loss') == [(50, 1.0), (100, 1.0)]
     mcd = tmp_path / 'mcd'
-    write_scalars(mcd, '20260101_000000', [
-        {'step1/dfa/kld': 1.0, 'step2/dfa/kld': 1.0, 'step': 50}])
+    write_scalars(mcd, '20260101_000000', [{
+        'step1/dfa/kld': 1.0,
+        'step2/dfa/kld': 1.0,
+        'step': 50
+    }])
     with pytest.raises(ValueError, match='several logged names'):
         load_training_series(str(mcd), 'dfa/kld')
     out = tmp_path / 'collapse.png'
-    load_tool('training_curves').main(
-        ['--group', 'DFA-MCD', *runs, '--keys', 'dfa/zero_fraction',
-         'dfa/dal', '--out', str(out)])
+    load_tool('training_curves').main([
+        '--group', 'DFA-MCD', *runs, '--keys', 'dfa/zero_fraction', 'dfa/dal',
+        '--out',
+        str(out)
+    ])
     assert_png(out)
     printed = capsys.readouterr().out
     # Means over the two runs at iteration 100.
@@ -194,9 +218,9 @@ def test_training_curves_average_runs_and_merge_resumed_logs(
 @pytest.mark.slow
 def test_label_free_metrics_in_training(run_dir):
     ((step, metrics), ) = load_validation_records(str(run_dir))
-    assert label_free_criteria([(step, metrics)]) == [
-        'label_free/im', 'label_free/neg_entropy', 'label_free/snd'
-    ]
+    assert label_free_criteria([
+        (step, metrics)
+    ]) == ['label_free/im', 'label_free/neg_entropy', 'label_free/snd']
     # Ten classes: entropies lie between 0 and ln 10.
     assert -math.log(10) <= metrics['label_free/neg_entropy'] <= 0
     assert 0 <= metrics['label_free/im'] <= math.log(10)
@@ -208,8 +232,9 @@ def test_label_free_metrics_in_training(run_dir):
 def test_feature_distance(features_file, tmp_path, capsys):
     out = tmp_path / 'table7.md'
     load_tool('feature_distance').main([
-        str(features_file), str(features_file), '--labels', 'MCD', 'DFA-MCD',
-        '--out', str(out)
+        str(features_file),
+        str(features_file), '--labels', 'MCD', 'DFA-MCD', '--out',
+        str(out)
     ])
     table = capsys.readouterr().out
     assert out.read_text() == table
@@ -235,13 +260,15 @@ def test_domain_dataset_configs_of_an_image_list_task():
         dict(
             train_dataloader=dict(
                 dataset=dict(
-                    source=dict(image_list, domain='amazon',
-                                transform=train_transform),
-                    target=dict(image_list, domain='webcam',
-                                transform=train_transform))),
+                    source=dict(
+                        image_list, domain='amazon',
+                        transform=train_transform),
+                    target=dict(
+                        image_list, domain='webcam',
+                        transform=train_transform))),
             test_dataloader=dict(
-                dataset=dict(image_list, domain='webcam',
-                             transform=test_transform))))
+                dataset=dict(
+                    image_list, domain='webcam', transform=test_transform))))
     for split in ('train', 'test'):
         configs = domain_dataset_configs(cfg, split)
         assert configs == dict(
@@ -258,6 +285,8 @@ def test_per_class_indices():
     assert torch.equal(indices, indices.sort().values)
     assert torch.equal(indices, per_class_indices(labels, 2, seed=3))
     assert len(set(indices.tolist())) == 5
-    draws = {tuple(per_class_indices(labels, 2, seed).tolist())
-             for seed in range(10)}
+    draws = {
+        tuple(per_class_indices(labels, 2, seed).tolist())
+        for seed in range(10)
+    }
     assert len(draws) > 1

@@ -8,8 +8,8 @@ from dfa_lab.analysis import (DISTANCE_DEFINITION, class_feature_distances,
                               mean_distance, render_distance_table)
 
 # Latents (N, 1, 1, 2), flattened to 2-D points.
-SOURCE = torch.tensor([[0., 0.], [2., 0.], [1., 1.], [7., 7.]]).view(
-    4, 1, 1, 2)
+SOURCE = torch.tensor([[0., 0.], [2., 0.], [1., 1.], [7.,
+                                                      7.]]).view(4, 1, 1, 2)
 SOURCE_LABELS = torch.tensor([0, 0, 1, 2])
 TARGET = torch.tensor([[0., 3.], [4., 5.], [1., 1.]]).view(3, 1, 1, 2)
 TARGET_LABELS = torch.tensor([0, 1, 1])
@@ -39,8 +39,13 @@ def test_identical_domains_are_not_at_distance_zero():
 def test_render_distance_table():
     table = render_distance_table(
         {
-            'MCD': {0: CLASS_0, 1: CLASS_1},
-            'DFA-MCD': {0: 1.0}
+            'MCD': {
+                0: CLASS_0,
+                1: CLASS_1
+            },
+            'DFA-MCD': {
+                0: 1.0
+            }
         },
         class_names=['zero', 'one'],
         notes=['MCD: mcd.pt'])

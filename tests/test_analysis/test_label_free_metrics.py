@@ -4,6 +4,7 @@ import math
 import pytest
 import torch
 
+# yapf: disable
 from dfa_lab.evaluation.metrics import (InformationMaximization,
                                         SoftNeighborhoodDensity,
                                         SourceValidationAccuracy,
@@ -11,6 +12,8 @@ from dfa_lab.evaluation.metrics import (InformationMaximization,
                                         information_maximization,
                                         probability_entropy,
                                         soft_neighborhood_density)
+
+# yapf: enable
 
 LN2, LN3 = math.log(2), math.log(3)
 
@@ -109,8 +112,8 @@ def test_label_free_metrics_read_no_labels_and_drop_padding():
     exact = samples(SND_PROBS)
     for metric_type in (TargetEntropy, InformationMaximization,
                         SoftNeighborhoodDensity):
-        assert evaluate(metric_type(), padded, size=3) == evaluate(
-            metric_type(), exact)
+        assert evaluate(
+            metric_type(), padded, size=3) == evaluate(metric_type(), exact)
 
 
 def test_source_validation_accuracy():

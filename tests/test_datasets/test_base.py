@@ -2,7 +2,6 @@ import pytest
 import torch
 
 from dfa_lab.datasets import DigitDataset
-
 from .helpers import ArrayDataset
 
 

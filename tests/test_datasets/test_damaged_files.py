@@ -20,17 +20,16 @@ def write_mnist(root, count=20):
     for prefix in ('train', 't10k'):
         write_idx(raw / f'{prefix}-images-idx3-ubyte',
                   rng.integers(0, 256, (count, 28, 28)))
-        write_idx(raw / f'{prefix}-labels-idx1-ubyte',
-                  np.arange(count) % 10)
+        write_idx(raw / f'{prefix}-labels-idx1-ubyte', np.arange(count) % 10)
     return raw
 
 
 def write_usps(root, count=20):
     rng = np.random.default_rng(0)
     lines = [
-        f'{index % 10 + 1} ' + ' '.join(
-            f'{pixel + 1}:{value:.4f}'
-            for pixel, value in enumerate(rng.uniform(-1, 1, 256)))
+        f'{index % 10 + 1} ' +
+        ' '.join(f'{pixel + 1}:{value:.4f}'
+                 for pixel, value in enumerate(rng.uniform(-1, 1, 256)))
         for index in range(count)
     ]
     data = bz2.compress(('\n'.join(lines) + '\n').encode())

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import scipy.io
 import torch
-
 from dataset_files import SIZES, SYNSIGNS_SIZE, cycle_labels, labelled_images
+
 from dfa_lab.datasets import (GTSRB, MNIST, SVHN, USPS, DatasetNotFoundError,
                               SynSigns)
 from dfa_lab.registry import DATASETS
@@ -67,14 +67,14 @@ def test_usps(data_root, usps_test):
     expected = labelled_images(
         cycle_labels(SIZES['usps'][1], 10), 16, 10, seed=4)[7]
     native = USPS(str(data_root), split='test', image_size=16)
-    assert (native.images[7, 0].int() - torch.from_numpy(expected).int()
-            ).abs().max() <= 1
+    assert (native.images[7, 0].int() -
+            torch.from_numpy(expected).int()).abs().max() <= 1
     assert len(USPS(str(data_root), subset_size=1800)) == 1800
 
 
 def test_usps_content_size_framing(data_root, usps_test):
-    framed = USPS(str(data_root), split='test', content_size=20, mean=0.1,
-                  std=0.3)
+    framed = USPS(
+        str(data_root), split='test', content_size=20, mean=0.1, std=0.3)
     images = torch.stack([framed[index]['img'] for index in range(50)])
     inside = torch.zeros(28, 28, dtype=torch.bool)
     inside[4:24, 4:24] = True
@@ -187,8 +187,9 @@ def test_gtsrb(data_root):
     # Signs of several sizes are stretched to 40x40.
     item = train[5]
     assert item['img'].shape == (3, 40, 40) and item['label'] == 2
-    assert GTSRB(str(data_root), image_size=32,
-                 channels=1)[0]['img'].shape == (1, 32, 32)
+    assert GTSRB(
+        str(data_root), image_size=32,
+        channels=1)[0]['img'].shape == (1, 32, 32)
 
 
 def test_synsigns(data_root):

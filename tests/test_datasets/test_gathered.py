@@ -71,8 +71,8 @@ def test_runner_loaders_gather_what_the_per_sample_path_reads():
     # The test set in order, its last batch shorter.
     size = len(DATASETS.build(gathered_test.dataset))
     count = -(-size // 100)
-    assert_same_batches(batches(gathered_test, count),
-                        batches(per_sample_test, count))
+    assert_same_batches(
+        batches(gathered_test, count), batches(per_sample_test, count))
 
 
 def test_auto_device_is_the_cpu_without_cuda():
@@ -91,9 +91,8 @@ def test_holdout_split_gathers_its_part():
     split = HoldoutSplit(dataset, holdout=0.2, part='holdout')
     assert split.gathers_batches
     indices = [5, 0, 17, 3]
-    assert_same_batches(
-        [gathered_collate(split.__getitems__(indices))],
-        [default_collate([split[index] for index in indices])])
+    assert_same_batches([gathered_collate(split.__getitems__(indices))],
+                        [default_collate([split[index] for index in indices])])
 
 
 def test_default_collate_explains_gathered_batches():

@@ -7,7 +7,6 @@ from torch.utils.data import DataLoader, default_collate
 import dfa_lab.datasets.uda as uda
 from dfa_lab.datasets import UCIDigits, UDAPairDataset, UDAPairSampler
 from dfa_lab.registry import DATA_SAMPLERS, DATASETS, FUNCTIONS
-
 from .helpers import IndexDataset
 
 

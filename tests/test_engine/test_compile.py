@@ -25,19 +25,24 @@ MULTI = dict(
     constructor='MultiOptimWrapperConstructor',
     generator=dict(modules=['backbone', 'aligner'], optimizer=ADAM),
     classifiers=dict(optimizer=ADAM))
-MLP = dict(type='MLPHead', hidden_channels=(32, ), num_classes=4,
-           input_dropout=0.5, hidden_dropout=0.5)
+MLP = dict(
+    type='MLPHead',
+    hidden_channels=(32, ),
+    num_classes=4,
+    input_dropout=0.5,
+    hidden_dropout=0.5)
 # Every adapter with the DFA aligner on the digit network, with its
 # optimizers and the key of its total loss.
 ADAPTERS = {
-    'SourceOnly': (dict(type='SourceOnly', classifier=MLP), SINGLE,
-                   ['loss']),
+    'SourceOnly': (dict(type='SourceOnly', classifier=MLP), SINGLE, ['loss']),
     'ENT': (dict(type='ENT', classifier=MLP), SINGLE, ['loss']),
-    'MCD': (dict(type='MCD', num_k=2, classifier=MLP), MULTI,
-            ['step1/loss', 'step2/loss', 'step3/loss']),
-    'SAFN': (dict(type='SAFN', classifier=dict(
-        type='SAFNHead', embed_channels=32, num_classes=4)), SINGLE,
-             ['loss']),
+    'MCD':
+    (dict(type='MCD', num_k=2,
+          classifier=MLP), MULTI, ['step1/loss', 'step2/loss', 'step3/loss']),
+    'SAFN': (dict(
+        type='SAFN',
+        classifier=dict(type='SAFNHead', embed_channels=32,
+                        num_classes=4)), SINGLE, ['loss']),
 }
 #: Largest relative difference between the losses of a compiled and an
 #: eager run: in the first iteration, where only the order of the compiled
@@ -62,8 +67,10 @@ def build(adapter):
     model_cfg, optim, keys = ADAPTERS[adapter]
     torch.manual_seed(0)
     model = MODELS.build(
-        dict(model_cfg, backbone=dict(type='DigitCNN', arch='usps'),
-             aligner=DFA))
+        dict(
+            model_cfg,
+            backbone=dict(type='DigitCNN', arch='usps'),
+            aligner=DFA))
     return model, optim, keys
 
 
@@ -87,8 +94,7 @@ def test_compile_covers_backbone_classifiers_and_decoder():
         model.backbone, model.classifiers, model.aligner.decoder
     ]
     # nn.Module.compile keeps the module and its state dict keys.
-    assert all(net._compiled_call_impl is not None
-               for net in model.networks())
+    assert all(net._compiled_call_impl is not None for net in model.networks())
     assert list(model.state_dict()) == keys
     assert model._compiled_call_impl is None
 
@@ -122,7 +128,9 @@ def tiny_config(work_dir, **options):
         'train_dataloader.batch_size': 8,
         'model.num_k': 2,
         'train_cfg.max_iters': 2,
-        'val_cfg': None, 'val_dataloader': None, 'val_evaluator': None,
+        'val_cfg': None,
+        'val_dataloader': None,
+        'val_evaluator': None,
         'default_hooks.checkpoint.interval': 2,
         'log_level': 'WARNING',
         **options
@@ -133,31 +141,36 @@ def tiny_config(work_dir, **options):
 @pytest.mark.slow
 def test_runner_compiles_networks_not_train_step(tmp_path):
     runner = RUNNERS.build(
-        tiny_config(tmp_path / 'compiled', compile=dict(backend='eager'),
-                    experiment_name='compiled'))
+        tiny_config(
+            tmp_path / 'compiled',
+            compile=dict(backend='eager'),
+            experiment_name='compiled'))
     assert isinstance(runner, AdapterRunner)
     runner.train()
     model = unwrap(runner.model)
     assert model.train_step.__func__ is type(model).train_step
-    assert all(net._compiled_call_impl is not None
-               for net in model.networks())
+    assert all(net._compiled_call_impl is not None for net in model.networks())
 
     eager = RUNNERS.build(
         tiny_config(tmp_path / 'eager', experiment_name='eager'))
     eager.train()
-    assert all(net._compiled_call_impl is None
-               for net in unwrap(eager.model).networks())
-    compiled_state = torch.load(tmp_path / 'compiled' / 'iter_2.pth',
-                                weights_only=False)['state_dict']
-    eager_state = torch.load(tmp_path / 'eager' / 'iter_2.pth',
-                             weights_only=False)['state_dict']
+    assert all(
+        net._compiled_call_impl is None
+        for net in unwrap(eager.model).networks())
+    compiled_state = torch.load(
+        tmp_path / 'compiled' / 'iter_2.pth', weights_only=False)['state_dict']
+    eager_state = torch.load(
+        tmp_path / 'eager' / 'iter_2.pth', weights_only=False)['state_dict']
     assert list(compiled_state) == list(eager_state)
 
     # A compiled run resumes from the eager run's checkpoint.
     resumed = RUNNERS.build(
-        tiny_config(tmp_path / 'eager', compile=dict(backend='eager'),
-                    resume=True, experiment_name='resumed',
-                    **{'train_cfg.max_iters': 4}))
+        tiny_config(
+            tmp_path / 'eager',
+            compile=dict(backend='eager'),
+            resume=True,
+            experiment_name='resumed',
+            **{'train_cfg.max_iters': 4}))
     resumed.train()
     assert resumed.iter == 4
 
@@ -173,8 +186,7 @@ def test_runner_refuses_a_compile_option_of_the_wrong_type(tmp_path):
 def process_group(tmp_path):
     os.environ.setdefault('LOCAL_RANK', '0')
     dist.init_process_group(
-        'gloo', init_method=f'file://{tmp_path}/store', rank=0,
-        world_size=1)
+        'gloo', init_method=f'file://{tmp_path}/store', rank=0, world_size=1)
     yield
     dist.destroy_process_group()
 
@@ -186,16 +198,15 @@ def test_compiled_networks_under_the_distributed_wrapper(process_group):
     eager = train(copy.deepcopy(model), optim, keys)
     wrapper = SeparateDistributedDataParallel(model)
     wrapper.module.compile(backend='aot_eager')
-    assert [type(net).__name__ for net in wrapper.module.networks()] == [
-        'DigitCNN', 'ClassifierSet', 'DigitDecoder'
-    ]
+    assert [type(net).__name__ for net in wrapper.module.networks()
+            ] == ['DigitCNN', 'ClassifierSet', 'DigitDecoder']
     assert_agree(train(wrapper.module, optim, keys), eager)
     assert list(wrapper.module.state_dict()) == reference_keys
 
 
 def load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'train_tool', REPO / 'tools' / 'train.py')
+    spec = importlib.util.spec_from_file_location('train_tool',
+                                                  REPO / 'tools' / 'train.py')
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

@@ -8,26 +8,31 @@ from mmengine.runner.checkpoint import get_state_dict
 from dfa_lab.engine import SeparateDistributedDataParallel
 from dfa_lab.registry import MODELS, RUNNERS
 
-HEAD = dict(type='MLPHead', in_channels=768, hidden_channels=(8, ),
-            num_classes=3)
+HEAD = dict(
+    type='MLPHead', in_channels=768, hidden_channels=(8, ), num_classes=3)
 ADAM = dict(type='Adam', lr=1e-3)
 
 
 def mcd():
-    return MODELS.build(dict(type='MCD', backbone=dict(type='DigitCNN'),
-                             classifier=HEAD))
+    return MODELS.build(
+        dict(type='MCD', backbone=dict(type='DigitCNN'), classifier=HEAD))
 
 
 def test_multi_optim_constructor_groups_modules():
     model = mcd()
     wrappers = build_optim_wrapper(
         model,
-        dict(constructor='MultiOptimWrapperConstructor',
-             generator=dict(modules=['backbone', 'aligner'],
-                            optimizer=dict(type='Adam', lr=1e-3)),
-             classifiers=dict(optimizer=dict(type='SGD', lr=0.1))))
-    gen = {id(p) for g in wrappers['generator'].optimizer.param_groups
-           for p in g['params']}
+        dict(
+            constructor='MultiOptimWrapperConstructor',
+            generator=dict(
+                modules=['backbone', 'aligner'],
+                optimizer=dict(type='Adam', lr=1e-3)),
+            classifiers=dict(optimizer=dict(type='SGD', lr=0.1))))
+    gen = {
+        id(p)
+        for g in wrappers['generator'].optimizer.param_groups
+        for p in g['params']
+    }
     assert gen == {id(p) for p in model.backbone.parameters()}
     assert isinstance(wrappers['classifiers'].optimizer, torch.optim.SGD)
 
@@ -35,40 +40,47 @@ def test_multi_optim_constructor_groups_modules():
 def test_multi_optim_constructor_errors():
     model = mcd()
     with pytest.raises(ValueError, match='in no optimizer group'):
-        build_optim_wrapper(model, dict(
-            constructor='MultiOptimWrapperConstructor',
-            generator=dict(modules=['backbone'], optimizer=ADAM)))
+        build_optim_wrapper(
+            model,
+            dict(
+                constructor='MultiOptimWrapperConstructor',
+                generator=dict(modules=['backbone'], optimizer=ADAM)))
     with pytest.raises(AttributeError, match='does not have'):
-        build_optim_wrapper(model, dict(
-            constructor='MultiOptimWrapperConstructor',
-            generator=dict(modules=['encoder'], optimizer=ADAM)))
+        build_optim_wrapper(
+            model,
+            dict(
+                constructor='MultiOptimWrapperConstructor',
+                generator=dict(modules=['encoder'], optimizer=ADAM)))
     with pytest.raises(ValueError, match='in optimizer groups'):
-        build_optim_wrapper(model, dict(
-            constructor='MultiOptimWrapperConstructor',
-            a=dict(modules=['backbone', 'classifiers'], optimizer=ADAM),
-            b=dict(modules=['classifiers'], optimizer=ADAM)))
+        build_optim_wrapper(
+            model,
+            dict(
+                constructor='MultiOptimWrapperConstructor',
+                a=dict(modules=['backbone', 'classifiers'], optimizer=ADAM),
+                b=dict(modules=['classifiers'], optimizer=ADAM)))
     with pytest.raises(ValueError, match="'optimizer'"):
-        build_optim_wrapper(model, dict(
-            constructor='MultiOptimWrapperConstructor', a=dict(lr=1)))
+        build_optim_wrapper(
+            model,
+            dict(constructor='MultiOptimWrapperConstructor', a=dict(lr=1)))
 
 
 def test_autocast_optim_wrapper_runs_bfloat16_on_cpu():
     model = mcd()
-    wrapper = build_optim_wrapper(model, dict(
-        type='AutocastOptimWrapper', optimizer=ADAM))
+    wrapper = build_optim_wrapper(
+        model, dict(type='AutocastOptimWrapper', optimizer=ADAM))
     with wrapper.optim_context(model):
         out = model.backbone(torch.randn(2, 1, 28, 28)).latent
     assert out.dtype == torch.bfloat16
     with pytest.raises(ValueError, match='bfloat16'):
-        build_optim_wrapper(model, dict(
-            type='AutocastOptimWrapper', dtype='float16', optimizer=ADAM))
+        build_optim_wrapper(
+            model,
+            dict(type='AutocastOptimWrapper', dtype='float16', optimizer=ADAM))
 
 
 @pytest.fixture
 def process_group(tmp_path):
     dist.init_process_group(
-        'gloo', init_method=f'file://{tmp_path}/store', rank=0,
-        world_size=1)
+        'gloo', init_method=f'file://{tmp_path}/store', rank=0, world_size=1)
     yield
     dist.destroy_process_group()
 
@@ -77,8 +89,7 @@ def test_separate_ddp_checkpoints_are_wrapper_free(process_group):
     plain = mcd()
     reference = plain.state_dict()
     wrapped_model = mcd()
-    wrapper = SeparateDistributedDataParallel(wrapped_model,
-                                              device_ids=[0])
+    wrapper = SeparateDistributedDataParallel(wrapped_model, device_ids=[0])
     state = wrapper.module.state_dict()
     assert list(state) and set(state) == set(reference)
     assert not any('.module.' in key for key in state)
@@ -106,8 +117,8 @@ def test_separate_ddp_loads_through_mmengine(process_group, tmp_path,
     trained = mcd()
     for param in trained.parameters():
         param.data.normal_()
-    save_checkpoint(dict(state_dict=trained.state_dict()),
-                    str(tmp_path / 'trained.pth'))
+    save_checkpoint(
+        dict(state_dict=trained.state_dict()), str(tmp_path / 'trained.pth'))
     reference = trained.state_dict()
     monkeypatch.setenv('LOCAL_RANK', '0')
     if loader == 'load_checkpoint':
@@ -115,16 +126,19 @@ def test_separate_ddp_loads_through_mmengine(process_group, tmp_path,
         load_checkpoint(wrapper, str(tmp_path / 'trained.pth'), strict=True)
         model = wrapper.module
     else:
-        runner = RUNNERS.build(dict(
-            runner_type='AdapterRunner',
-            model=dict(type='MCD', backbone=dict(type='DigitCNN'),
-                       classifier=HEAD),
-            work_dir=str(tmp_path / 'work'),
-            launcher='pytorch',
-            load_from=str(tmp_path / 'trained.pth'),
-            model_wrapper_cfg=dict(
-                type='dfa_lab.SeparateDistributedDataParallel'),
-            default_scope='dfa_lab'))
+        runner = RUNNERS.build(
+            dict(
+                runner_type='AdapterRunner',
+                model=dict(
+                    type='MCD',
+                    backbone=dict(type='DigitCNN'),
+                    classifier=HEAD),
+                work_dir=str(tmp_path / 'work'),
+                launcher='pytorch',
+                load_from=str(tmp_path / 'trained.pth'),
+                model_wrapper_cfg=dict(
+                    type='dfa_lab.SeparateDistributedDataParallel'),
+                default_scope='dfa_lab'))
         assert isinstance(runner.model, SeparateDistributedDataParallel)
         runner.load_or_resume()
         model = runner.model.module

@@ -17,36 +17,47 @@ def fake_runner(iteration=0, max_iters=10, hooks=(), scalars=None):
     hub = MessageHub.get_instance(f'hooks-test-{id(scalars)}-{iteration}')
     for key, value in (scalars or {}).items():
         hub.update_scalar(f'train/{key}', value)
-    return SimpleNamespace(iter=iteration, max_iters=max_iters,
-                           hooks=list(hooks), message_hub=hub)
+    return SimpleNamespace(
+        iter=iteration,
+        max_iters=max_iters,
+        hooks=list(hooks),
+        message_hub=hub)
 
 
 def test_checkpoint_due_follows_the_checkpoint_hook():
     hook = CheckpointHook(interval=3, by_epoch=False, save_last=True)
-    due = [it + 1 for it in range(10)
-           if checkpoint_due(fake_runner(it, 10, [hook]))]
+    due = [
+        it + 1 for it in range(10)
+        if checkpoint_due(fake_runner(it, 10, [hook]))
+    ]
     assert due == [3, 6, 9, 10]
     assert not checkpoint_due(fake_runner(2, 10, []))
 
 
 def test_non_finite_tensors_names_them():
-    state_dict = dict(w=torch.ones(3), bn=torch.tensor([1., math.inf]),
-                      steps=torch.tensor([3]))
-    optimizer = dict(generator=dict(state={
-        0: dict(exp_avg=torch.tensor([math.nan]), step=torch.tensor(2.))
-    }))
+    state_dict = dict(
+        w=torch.ones(3),
+        bn=torch.tensor([1., math.inf]),
+        steps=torch.tensor([3]))
+    optimizer = dict(
+        generator=dict(state={
+            0:
+            dict(exp_avg=torch.tensor([math.nan]), step=torch.tensor(2.))
+        }))
     tree = dict(state_dict=state_dict, optimizer=optimizer)
     assert non_finite_tensors(tree) == [
-        'state_dict.bn', 'optimizer.generator.state.0.exp_avg']
+        'state_dict.bn', 'optimizer.generator.state.0.exp_avg'
+    ]
 
 
 def test_non_finite_loss_stops_training_naming_term_and_iteration():
     hook = NonFiniteCheckHook()
     outputs = dict(loss=torch.tensor(1.), loss_dal=torch.tensor(math.nan))
     runner = fake_runner(4, scalars=dict(loss=1.0, loss_dal=math.nan))
-    with pytest.raises(FloatingPointError,
-                       match=r'Non-finite loss at iteration 5: loss_dal = '
-                       r'nan\. .*no checkpoint of this iteration'):
+    with pytest.raises(
+            FloatingPointError,
+            match=r'Non-finite loss at iteration 5: loss_dal = '
+            r'nan\. .*no checkpoint of this iteration'):
         hook.after_train_iter(runner, 4, outputs=outputs)
     finite = fake_runner(4, scalars=dict(loss=1.0, loss_dal=2.0))
     hook.after_train_iter(finite, 4, outputs=outputs)
@@ -54,12 +65,14 @@ def test_non_finite_loss_stops_training_naming_term_and_iteration():
 
 def test_no_checkpoint_with_a_non_finite_tensor_is_written():
     hook = NonFiniteCheckHook()
-    checkpoint = dict(meta=dict(iter=3), state_dict=dict(
-        w=torch.ones(2), running_var=torch.tensor([math.inf])),
+    checkpoint = dict(
+        meta=dict(iter=3),
+        state_dict=dict(w=torch.ones(2), running_var=torch.tensor([math.inf])),
         optimizer=dict(state={}, param_groups=[]))
-    with pytest.raises(FloatingPointError,
-                       match='Refusing to write the checkpoint of iteration 3: '
-                       'non-finite values in state_dict.running_var'):
+    with pytest.raises(
+            FloatingPointError,
+            match='Refusing to write the checkpoint of iteration 3: '
+            'non-finite values in state_dict.running_var'):
         hook.before_save_checkpoint(SimpleNamespace(iter=7), checkpoint)
     checkpoint['state_dict']['running_var'].fill_(1)
     hook.before_save_checkpoint(SimpleNamespace(iter=7), checkpoint)

@@ -18,10 +18,15 @@ DFA_MCD = dict(MCD, aligner=dict(type='DFA'))
 
 
 def build_runner(tmp_path, model=MCD, **cfg):
-    return RUNNERS.build(Config(dict(
-        runner_type='AdapterRunner', model=model,
-        work_dir=str(tmp_path / 'work'), experiment_name=tmp_path.name,
-        default_scope='dfa_lab', **cfg)))
+    return RUNNERS.build(
+        Config(
+            dict(
+                runner_type='AdapterRunner',
+                model=model,
+                work_dir=str(tmp_path / 'work'),
+                experiment_name=tmp_path.name,
+                default_scope='dfa_lab',
+                **cfg)))
 
 
 def save_weights(model_cfg, path):
@@ -43,8 +48,8 @@ def test_matching_checkpoint_loads(tmp_path):
 
 def test_checkpoint_of_another_model_is_refused_with_the_keys(tmp_path):
     save_weights(MCD, tmp_path / 'mcd.pth')
-    runner = build_runner(tmp_path, model=DFA_MCD,
-                          load_from=str(tmp_path / 'mcd.pth'))
+    runner = build_runner(
+        tmp_path, model=DFA_MCD, load_from=str(tmp_path / 'mcd.pth'))
     with pytest.raises(CheckpointError) as error:
         runner.load_or_resume()
     message = str(error.value)
@@ -58,8 +63,8 @@ def test_checkpoint_of_another_model_is_refused_with_the_keys(tmp_path):
 def test_mis_shaped_and_unexpected_keys_are_listed(tmp_path):
     save_weights(DFA_MCD, tmp_path / 'dfa.pth')
     wider = dict(MCD, classifier=dict(HEAD, hidden_channels=(16, )))
-    runner = build_runner(tmp_path, model=wider,
-                          load_from=str(tmp_path / 'dfa.pth'))
+    runner = build_runner(
+        tmp_path, model=wider, load_from=str(tmp_path / 'dfa.pth'))
     with pytest.raises(CheckpointError) as error:
         runner.load_or_resume()
     message = str(error.value)
@@ -71,8 +76,11 @@ def test_mis_shaped_and_unexpected_keys_are_listed(tmp_path):
 def test_non_strict_loading_loads_what_fits_and_lists_the_rest(
         tmp_path, capsys):
     weights = save_weights(MCD, tmp_path / 'mcd.pth')
-    runner = build_runner(tmp_path, model=DFA_MCD, load_strict=False,
-                          load_from=str(tmp_path / 'mcd.pth'))
+    runner = build_runner(
+        tmp_path,
+        model=DFA_MCD,
+        load_strict=False,
+        load_from=str(tmp_path / 'mcd.pth'))
     runner.load_or_resume()
     state = runner.model.state_dict()
     for key, value in weights.items():
@@ -113,14 +121,12 @@ def damage(path, kind):
     ('not a checkpoint', 'not a PyTorch checkpoint'),
     ('unsafe', 'type fractions.Fraction, which loading refuses'),
 ])
-def test_unreadable_checkpoints_name_the_file_and_cause(tmp_path, kind,
-                                                        cause):
+def test_unreadable_checkpoints_name_the_file_and_cause(tmp_path, kind, cause):
     path = tmp_path / 'mcd.pth'
     save_weights(MCD, path)
     damage(path, kind)
     runner = build_runner(tmp_path, load_from=str(path))
-    with pytest.raises(CheckpointError,
-                       match=f'Checkpoint {path} .*{cause}'):
+    with pytest.raises(CheckpointError, match=f'Checkpoint {path} .*{cause}'):
         runner.load_or_resume()
 
 
@@ -129,14 +135,16 @@ def test_find_resumable_checkpoint_falls_back_to_the_newest_intact(tmp_path):
     for iteration in (1000, 2000, 3000):
         save_weights(MCD, tmp_path / f'iter_{iteration}.pth')
     (tmp_path / 'last_checkpoint').write_text(str(tmp_path / 'iter_3000.pth'))
-    assert find_resumable_checkpoint(str(tmp_path)) == (
-        str(tmp_path / 'iter_3000.pth'), [])
+    assert find_resumable_checkpoint(str(tmp_path)) == (str(
+        tmp_path / 'iter_3000.pth'), [])
     damage(tmp_path / 'iter_3000.pth', 'truncated')
     damage(tmp_path / 'iter_2000.pth', 'empty')
     path, skipped = find_resumable_checkpoint(str(tmp_path))
     assert path == str(tmp_path / 'iter_1000.pth')
     assert [p for p, _ in skipped] == [
-        str(tmp_path / 'iter_3000.pth'), str(tmp_path / 'iter_2000.pth')]
+        str(tmp_path / 'iter_3000.pth'),
+        str(tmp_path / 'iter_2000.pth')
+    ]
     assert checkpoint_damage(path) is None
     damage(tmp_path / 'iter_1000.pth', 'corrupt')
     with pytest.raises(CheckpointError, match='No intact checkpoint'):
@@ -144,10 +152,17 @@ def test_find_resumable_checkpoint_falls_back_to_the_newest_intact(tmp_path):
 
 
 def test_misspelled_checkpoint_hook_option_fails_at_build(tmp_path):
-    with pytest.raises(ValueError, match=r"'max_keep_ckpt' \(did you mean "
-                       'max_keep_ckpts'):
-        build_runner(tmp_path, default_hooks=dict(checkpoint=dict(
-            type='CheckpointHook', interval=10, max_keep_ckpt=2)))
+    with pytest.raises(
+            ValueError, match=r"'max_keep_ckpt' \(did you mean "
+            'max_keep_ckpts'):
+        build_runner(
+            tmp_path,
+            default_hooks=dict(
+                checkpoint=dict(
+                    type='CheckpointHook', interval=10, max_keep_ckpt=2)))
     # Options CheckpointHook passes on to Runner.save_checkpoint are valid.
-    build_runner(tmp_path, default_hooks=dict(checkpoint=dict(
-        type='CheckpointHook', interval=10, save_optimizer=False)))
+    build_runner(
+        tmp_path,
+        default_hooks=dict(
+            checkpoint=dict(
+                type='CheckpointHook', interval=10, save_optimizer=False)))

@@ -107,16 +107,18 @@ def test_holdout_split_without_labels_draws_uniformly():
 
 def test_holdout_split_builds_from_a_config():
     split = DATASETS.build(
-        dict(type='HoldoutSplit', dataset=dict(type='SynDigits',
-                                               num_samples=20),
-             holdout=0.5, part='holdout'))
+        dict(
+            type='HoldoutSplit',
+            dataset=dict(type='SynDigits', num_samples=20),
+            holdout=0.5,
+            part='holdout'))
     assert len(split) == 10
     assert torch.bincount(split.labels).tolist() == [1] * 10
     assert split.metainfo['classes'][0] == '0'
 
 
-@pytest.mark.parametrize('holdout', [0.0, 1.0, 1.5, -0.1, 0, 100, -3, True,
-                                     '0.1', None, 0.001])
+@pytest.mark.parametrize(
+    'holdout', [0.0, 1.0, 1.5, -0.1, 0, 100, -3, True, '0.1', None, 0.001])
 def test_holdout_split_rejects_bad_sizes(holdout):
     with pytest.raises(ValueError, match='holdout|fraction'):
         HoldoutSplit(Labelled(LABELS), holdout, 'train')
@@ -142,8 +144,13 @@ def test_enable_source_validation_splits_the_source_training_set():
     assert cfg.train_dataloader.dataset.source == dict(split, part='train')
     loader = cfg.val_cfg.source_dataloader
     assert loader.dataset == dict(split, part='holdout')
-    assert {k: v for k, v in loader.items() if k != 'dataset'} == {
-        k: v for k, v in cfg.val_dataloader.items() if k != 'dataset'}
+    assert {
+        k: v
+        for k, v in loader.items() if k != 'dataset'
+    } == {
+        k: v
+        for k, v in cfg.val_dataloader.items() if k != 'dataset'
+    }
     assert cfg.val_cfg.type == 'UDAValLoop'
     assert cfg.val_cfg.source_evaluator == dict(
         type='SourceValidationAccuracy')
@@ -178,8 +185,9 @@ class OneHotModel(BaseModel):
     def forward(self, img, label=None, mode='predict'):
         self.calls.append((self.training, torch.is_grad_enabled()))
         return [
-            dict(pred_logits=logits * self.weight, head_logits={},
-                 gt_label=gt) for logits, gt in zip(img, label)
+            dict(
+                pred_logits=logits * self.weight, head_logits={}, gt_label=gt)
+            for logits, gt in zip(img, label)
         ]
 
 
@@ -189,8 +197,7 @@ class RecordMetrics(Hook):
         self.metrics = []
         self.iters = 0
 
-    def after_val_iter(self, runner, batch_idx, data_batch=None,
-                       outputs=None):
+    def after_val_iter(self, runner, batch_idx, data_batch=None, outputs=None):
         self.iters += 1
 
     def after_val_epoch(self, runner, metrics=None):
@@ -201,16 +208,16 @@ def test_uda_val_loop_reports_both_passes_at_once(tmp_path):
     # Target predictions are all wrong, source predictions all right.
     target = Labelled(LABELS, shift=1)
     source = HoldoutSplit(Labelled(LABELS), 0.3, 'holdout')
-    loader = dict(batch_size=8, sampler=dict(type='DefaultSampler',
-                                             shuffle=False))
+    loader = dict(
+        batch_size=8, sampler=dict(type='DefaultSampler', shuffle=False))
     model, hook = OneHotModel(), RecordMetrics()
     runner = Runner(
         model=model,
         work_dir=str(tmp_path),
         val_dataloader=dict(loader, dataset=target),
         val_evaluator=dict(type='TargetAccuracy'),
-        val_cfg=dict(type='UDAValLoop',
-                     source_dataloader=dict(loader, dataset=source)),
+        val_cfg=dict(
+            type='UDAValLoop', source_dataloader=dict(loader, dataset=source)),
         custom_hooks=[hook],
         default_scope='dfa_lab')
     metrics = runner.val()
@@ -237,9 +244,15 @@ def test_train_with_source_validation_end_to_end(tmp_path):
     ]
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO))
     result = subprocess.run([
-        sys.executable, 'tools/train.py', str(MCD), '--source-val', '0.2',
-        '--work-dir', str(tmp_path), '--cfg-options', *options
-    ], cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+        sys.executable, 'tools/train.py',
+        str(MCD), '--source-val', '0.2', '--work-dir',
+        str(tmp_path), '--cfg-options', *options
+    ],
+                            cwd=REPO,
+                            env=env,
+                            capture_output=True,
+                            text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
 
     scalars = next(tmp_path.glob('*/vis_data/scalars.json'))

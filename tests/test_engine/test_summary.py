@@ -10,8 +10,13 @@ from dfa_lab.registry import RUNNERS
 REPO = Path(__file__).resolve().parents[2]
 MCD = REPO / 'configs/mcd/syndigits_ucidigits.py'
 REFERENCE = dict(
-    iters=300, seeds=[1, 2, 3], results='docs/results/embedded.md',
-    accuracy={'source-only': 43.06, 'MCD': 61.5})
+    iters=300,
+    seeds=[1, 2, 3],
+    results='docs/results/embedded.md',
+    accuracy={
+        'source-only': 43.06,
+        'MCD': 61.5
+    })
 
 
 def run(tmp_path, name, reference=None, **options):
@@ -33,8 +38,7 @@ def run(tmp_path, name, reference=None, **options):
     })
     runner = RUNNERS.build(cfg)
     runner.train()
-    (hook, ) = [h for h in runner.hooks
-                if isinstance(h, TrainingSummaryHook)]
+    (hook, ) = [h for h in runner.hooks if isinstance(h, TrainingSummaryHook)]
     return runner, hook.summary_lines(runner)
 
 
@@ -46,14 +50,14 @@ def test_summary_names_accuracies_reference_and_files(tmp_path):
         for key in ('target/accuracy', 'target/F1_accuracy',
                     'target/F2_accuracy')
     }
-    assert lines[1] == ('Last validation (iteration 2): ' + ', '.join(
-        f'{key} {value:.2f}' for key, value in metrics.items()) + '.')
+    assert lines[1] == ('Last validation (iteration 2): ' +
+                        ', '.join(f'{key} {value:.2f}'
+                                  for key, value in metrics.items()) + '.')
     assert lines[2] == (
         'Reference on this task: source-only 43.1, MCD 61.5 (target '
         'accuracy after 300 iterations, mean of seeds 1, 2, 3; '
         'docs/results/embedded.md); this run trained 2 iterations.')
-    assert lines[3] == 'Checkpoint: ' + osp.join(runner.work_dir,
-                                                 'iter_2.pth')
+    assert lines[3] == 'Checkpoint: ' + osp.join(runner.work_dir, 'iter_2.pth')
     log = lines[4][len('Log: '):]
     assert osp.isfile(log) and 'Training finished' in open(log).read()
     tensorboard = lines[5][len('TensorBoard: tensorboard --logdir '):]
@@ -71,8 +75,12 @@ def test_embedded_task_names_its_reference(tmp_path):
 
 
 def test_summary_without_validation_or_reference(tmp_path):
-    _, lines = run(tmp_path, 'plain', val_cfg=None, val_dataloader=None,
-                   val_evaluator=None)
+    _, lines = run(
+        tmp_path,
+        'plain',
+        val_cfg=None,
+        val_dataloader=None,
+        val_evaluator=None)
     assert lines[1] == ('No validation ran; tools/test.py evaluates a '
                         'checkpoint.')
     assert lines[2].startswith('Checkpoint: ')

@@ -12,8 +12,11 @@ from dfa_lab.engine.sync_bn import use_gloo_sync_batchnorm
 
 def compare_with_joint_batch(rank, world_size, store, results):
     torch.set_num_threads(1)
-    dist.init_process_group('gloo', init_method=f'file://{store}',
-                            rank=rank, world_size=world_size)
+    dist.init_process_group(
+        'gloo',
+        init_method=f'file://{store}',
+        rank=rank,
+        world_size=world_size)
     torch.manual_seed(0)
     x = torch.randn(12, 4, 3, 3) * 3 + 2
     weights = torch.randn(12, 4, 3, 3)
@@ -36,21 +39,22 @@ def compare_with_joint_batch(rank, world_size, store, results):
     results[rank] = dict(
         out=(out - joint_out[rows]).abs().max().item(),
         grad_input=(x_rank.grad - x_joint.grad[rows]).abs().max().item(),
-        grad_params=(grads - torch.cat([joint.weight.grad,
-                                        joint.bias.grad])).abs().max().item(),
-        running=max((synced.running_mean - joint.running_mean).abs().max(),
-                    (synced.running_var - joint.running_var).abs().max()
-                    ).item())
+        grad_params=(grads - torch.cat([joint.weight.grad, joint.bias.grad
+                                        ])).abs().max().item(),
+        running=max(
+            (synced.running_mean - joint.running_mean).abs().max(),
+            (synced.running_var - joint.running_var).abs().max()).item())
     dist.destroy_process_group()
 
 
 @pytest.mark.slow
-def test_two_ranks_normalise_and_differentiate_like_the_joint_batch(
-        tmp_path):
+def test_two_ranks_normalise_and_differentiate_like_the_joint_batch(tmp_path):
     results = mp.Manager().dict()
-    mp.start_processes(compare_with_joint_batch,
-                       args=(2, tmp_path / 'store', results), nprocs=2,
-                       start_method='fork')
+    mp.start_processes(
+        compare_with_joint_batch,
+        args=(2, tmp_path / 'store', results),
+        nprocs=2,
+        start_method='fork')
     for rank in range(2):
         assert max(results[rank].values()) < 1e-5, results[rank]
 

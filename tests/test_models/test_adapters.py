@@ -4,8 +4,11 @@ from mmengine.optim import OptimWrapperDict, build_optim_wrapper
 
 from dfa_lab.registry import MODELS
 
-HEAD = dict(type='MLPHead', in_channels=48 * 4 * 4, hidden_channels=(32, ),
-            num_classes=4)
+HEAD = dict(
+    type='MLPHead',
+    in_channels=48 * 4 * 4,
+    hidden_channels=(32, ),
+    num_classes=4)
 BACKBONE = dict(type='DigitCNN', arch='usps')
 ADAM = dict(type='Adam', lr=1e-3)
 SINGLE = dict(type='OptimWrapper', optimizer=ADAM)
@@ -40,8 +43,7 @@ def test_adapter_trains_and_loss_goes_down(adapter, optim, key):
     model = build(adapter)
     wrapper = build_optim_wrapper(model, optim)
     batch = tiny_batch()
-    history = [model.train_step(batch, wrapper)[key].item()
-               for _ in range(25)]
+    history = [model.train_step(batch, wrapper)[key].item() for _ in range(25)]
     assert all(torch.isfinite(torch.tensor(history)))
     assert sum(history[-3:]) / 3 < 0.7 * sum(history[:3]) / 3
 
@@ -51,8 +53,10 @@ def test_mcd_logs_three_steps_and_updates_right_networks():
     wrapper = build_optim_wrapper(model, MULTI)
     assert isinstance(wrapper, OptimWrapperDict)
     log = model.train_step(tiny_batch(), wrapper)
-    assert {'step1/loss_cls_F1', 'step1/loss_cls_F2', 'step2/loss_neg_dis',
-            'step3/loss_dis'} <= set(log)
+    assert {
+        'step1/loss_cls_F1', 'step1/loss_cls_F2', 'step2/loss_neg_dis',
+        'step3/loss_dis'
+    } <= set(log)
     # Every gradient is cleared after the iteration.
     assert all(p.grad is None or not p.grad.any() for p in model.parameters())
     # Step 3 alone: classifiers must not move.
@@ -60,7 +64,8 @@ def test_mcd_logs_three_steps_and_updates_right_networks():
     model.step_optimizers(
         model.loss_dis(*model.classifiers(
             model.backbone(tiny_batch()['target']['img']).flat).values()),
-        step=(wrapper['generator'], ), zero=wrapper.values())
+        step=(wrapper['generator'], ),
+        zero=wrapper.values())
     for b, p in zip(before, model.classifiers.parameters()):
         assert torch.equal(b, p)
 

@@ -9,14 +9,18 @@ from mmengine.optim import build_optim_wrapper
 import dfa_lab.models.losses as losses_module
 from dfa_lab.registry import MODELS
 
-SHAPES = {'usps': (3, 1, 28, 28), 'svhn': (3, 3, 32, 32),
-          'gtsrb': (3, 3, 40, 40)}
+SHAPES = {
+    'usps': (3, 1, 28, 28),
+    'svhn': (3, 3, 32, 32),
+    'gtsrb': (3, 3, 40, 40)
+}
 
 
 def encoder_decoder(arch, tied=True):
     encoder = MODELS.build(dict(type='DigitCNN', arch=arch))
-    decoder = MODELS.build(dict(type='DigitDecoder', tied=tied),
-                           default_args=dict(encoder=encoder))
+    decoder = MODELS.build(
+        dict(type='DigitDecoder', tied=tied),
+        default_args=dict(encoder=encoder))
     return encoder, decoder
 
 
@@ -60,8 +64,9 @@ def test_decoder_rejects_mismatched_latent():
     with pytest.raises(ValueError, match='pooling indices'):
         decoder(torch.randn(2, 48, 4, 4), encoded)
     with pytest.raises(TypeError, match='DigitCNN'):
-        MODELS.build(dict(type='DigitDecoder'),
-                     default_args=dict(encoder=torch.nn.Linear(2, 2)))
+        MODELS.build(
+            dict(type='DigitDecoder'),
+            default_args=dict(encoder=torch.nn.Linear(2, 2)))
 
 
 def test_dal_gradient_reaches_encoder_convolutions():
@@ -80,14 +85,14 @@ def test_softmax_prior_kl_matches_hand_computation():
     # One sample, C=2 channels, 1x2 spatial: rows of C in logical order.
     latent = torch.tensor([[[[0.0, 1.0]], [[2.0, 3.0]]]], requires_grad=True)
     prior = torch.tensor([[[[0.0, 0.0]], [[math.log(3.0), 0.0]]]])
-    loss = MODELS.build(dict(type='PriorKLLoss', mode='softmax'))(
-        latent, prior)
+    loss = MODELS.build(dict(type='PriorKLLoss', mode='softmax'))(latent,
+                                                                  prior)
     # reshape(-1, 2) rows: latent (0,1), (2,3); prior (0,0), (log3, 0).
     q1, q2 = (0.5, 0.5), (0.75, 0.25)
     e = math.exp(1.0)
     p_row = (1 / (1 + e), e / (1 + e))  # softmax of (0,1) and of (2,3)
-    kl = sum(q[k] * (math.log(q[k]) - math.log(p_row[k]))
-             for q in (q1, q2) for k in range(2))
+    kl = sum(q[k] * (math.log(q[k]) - math.log(p_row[k])) for q in (q1, q2)
+             for k in range(2))
     assert loss.item() == pytest.approx(kl / 4, rel=1e-5)
     loss.backward()
     # d/dlatent_row of sum_k q_k(log q_k - log p_k) = p - q, then / 4.
@@ -99,8 +104,9 @@ def test_softmax_prior_kl_matches_hand_computation():
 def test_reverse_gaussian_prior_kl_matches_closed_form():
     # KL(fitted || prior), the direction of a VAE's latent term.
     latent = torch.tensor([[1.0, 0.0], [3.0, 0.5]], requires_grad=True)
-    loss = MODELS.build(dict(type='PriorKLLoss', mode='gaussian_reverse',
-                             loss_weight=2.0))(latent)
+    loss = MODELS.build(
+        dict(type='PriorKLLoss', mode='gaussian_reverse', loss_weight=2.0))(
+            latent)
     # dim 0: mu=2, var=1 -> 0.5*(1+4-1-0)=2; dim 1: mu=.25, var=.0625.
     kl1 = 0.5 * (0.0625 + 0.0625 - 1 - math.log(0.0625))
     assert loss.item() == pytest.approx(2.0 * (2.0 + kl1) / 2, rel=1e-5)
@@ -122,8 +128,9 @@ def test_reverse_gaussian_prior_kl_matches_closed_form():
 def test_gaussian_prior_kl_in_eq17_direction_matches_closed_form():
     # KL(q || p): q = N(0, 1) the prior, p = N(mu, var) fitted to the batch.
     latent = torch.tensor([[1.0, 0.0], [3.0, 0.5]], requires_grad=True)
-    loss = MODELS.build(dict(type='PriorKLLoss', mode='gaussian',
-                             loss_weight=2.0))(latent)
+    loss = MODELS.build(
+        dict(type='PriorKLLoss', mode='gaussian', loss_weight=2.0))(
+            latent)
     # dim 0: mu=2, var=1 -> 0.5*(log 1 + (1+4)/1 - 1) = 2;
     # dim 1: mu=.25, var=.0625 -> 0.5*(log .0625 + 1.0625/.0625 - 1).
     kl1 = 0.5 * (math.log(0.0625) + 1.0625 / 0.0625 - 1)
@@ -135,28 +142,28 @@ def test_gaussian_prior_kl_in_eq17_direction_matches_closed_form():
     mu, var = x.mean(0), x.var(0, unbiased=False)
     batch, dims, weight = 2, 2, 2.0
     expected = weight / dims * (
-        mu / var / batch +
-        0.5 * (1 / var - (1 + mu**2) / var**2) * 2 * (x - mu) / batch)
+        mu / var / batch + 0.5 * (1 / var - (1 + mu**2) / var**2) * 2 *
+        (x - mu) / batch)
     assert torch.allclose(latent.grad, expected, atol=1e-4)
 
 
 def test_dal_matches_hand_computation():
     a = torch.tensor([[1.0, -2.0], [0.0, 4.0]], requires_grad=True)
     b = torch.tensor([[0.0, 0.0], [1.0, 1.0]], requires_grad=True)
-    loss = MODELS.build(dict(type='DistributionAlignmentLoss',
-                             loss_weight=10.0))(a, b)
+    loss = MODELS.build(
+        dict(type='DistributionAlignmentLoss', loss_weight=10.0))(a, b)
     assert loss.item() == pytest.approx(10.0 * (1 + 2 + 1 + 3) / 4)
     loss.backward()
-    assert torch.allclose(a.grad, 10.0 * torch.tensor(
-        [[1.0, -1.0], [-1.0, 1.0]]) / 4)
+    assert torch.allclose(a.grad,
+                          10.0 * torch.tensor([[1.0, -1.0], [-1.0, 1.0]]) / 4)
     assert torch.allclose(b.grad, -a.grad)
 
 
 def test_dfa_source_term_and_weights():
     encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
-    dfa = MODELS.build(dict(type='DFA', alpha=0.5, beta=2.0,
-                            kl_mode='gaussian'),
-                       default_args=dict(backbone=encoder))
+    dfa = MODELS.build(
+        dict(type='DFA', alpha=0.5, beta=2.0, kl_mode='gaussian'),
+        default_args=dict(backbone=encoder))
     encoded = encoder(torch.randn(8, 1, 28, 28))
     source = dfa(encoded, 'source')
     assert set(source) == {'loss_kld', 'dfa/kld'}
@@ -168,59 +175,74 @@ def test_dfa_source_term_and_weights():
     with pytest.raises(ValueError, match='domain'):
         dfa(encoded, 'both')
     with pytest.raises(TypeError, match='alpha'):
-        MODELS.build(dict(type='DFA', alpha='x'),
-                     default_args=dict(backbone=encoder))
+        MODELS.build(
+            dict(type='DFA', alpha='x'), default_args=dict(backbone=encoder))
     with pytest.raises(ValueError, match='beta'):
         MODELS.build(
-            dict(type='DFA',
-                 loss_dal=dict(type='EnergyDistanceLoss', loss_weight=3.0)),
+            dict(
+                type='DFA',
+                loss_dal=dict(type='EnergyDistanceLoss', loss_weight=3.0)),
             default_args=dict(backbone=encoder))
 
 
 @pytest.mark.parametrize('adapter,optim', [
     ('ENT', dict(type='OptimWrapper', optimizer=dict(type='SGD', lr=0.01))),
-    ('MCD', dict(constructor='MultiOptimWrapperConstructor',
-                 generator=dict(modules=['backbone', 'aligner'],
-                                optimizer=dict(type='Adam', lr=1e-3)),
-                 classifiers=dict(optimizer=dict(type='Adam', lr=1e-3)))),
+    ('MCD',
+     dict(
+         constructor='MultiOptimWrapperConstructor',
+         generator=dict(
+             modules=['backbone', 'aligner'],
+             optimizer=dict(type='Adam', lr=1e-3)),
+         classifiers=dict(optimizer=dict(type='Adam', lr=1e-3)))),
 ])
 def test_dfa_hosts_log_their_terms(adapter, optim):
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type=adapter, backbone=dict(type='DigitCNN'),
-        classifier=dict(type='MLPHead', hidden_channels=(16, ),
-                        num_classes=3),
-        aligner=dict(type='DFA')))
+    model = MODELS.build(
+        dict(
+            type=adapter,
+            backbone=dict(type='DigitCNN'),
+            classifier=dict(
+                type='MLPHead', hidden_channels=(16, ), num_classes=3),
+            aligner=dict(type='DFA')))
     # The aligner's own parameters are the decoder's BatchNorms only.
-    assert all(n.startswith('decoder.bns.')
-               for n, _ in model.aligner.named_parameters())
+    assert all(
+        n.startswith('decoder.bns.')
+        for n, _ in model.aligner.named_parameters())
     wrapper = build_optim_wrapper(model, optim)
-    batch = dict(source=dict(img=torch.randn(6, 1, 28, 28),
-                             label=torch.tensor([0, 1, 2, 0, 1, 2])),
-                 target=dict(img=torch.randn(6, 1, 28, 28)))
+    batch = dict(
+        source=dict(
+            img=torch.randn(6, 1, 28, 28),
+            label=torch.tensor([0, 1, 2, 0, 1, 2])),
+        target=dict(img=torch.randn(6, 1, 28, 28)))
     bn_before = model.aligner.decoder.bns[0].weight.clone()
     log = model.train_step(batch, wrapper)
-    diagnostics = {'dfa/dal', 'dfa/zero_fraction', 'dfa/decoded_std',
-                   'dfa/target_latent_mean', 'dfa/target_latent_std'}
+    diagnostics = {
+        'dfa/dal', 'dfa/zero_fraction', 'dfa/decoded_std',
+        'dfa/target_latent_mean', 'dfa/target_latent_std'
+    }
     keys = {'loss_kld', 'loss_dal', 'dfa/kld'} | diagnostics
     if adapter == 'MCD':
-        keys = {'step1/loss_kld', 'step2/loss_kld', 'step3/loss_dal',
-                'step1/dfa/kld'} | {f'step3/{k}' for k in diagnostics}
+        keys = {
+            'step1/loss_kld', 'step2/loss_kld', 'step3/loss_dal',
+            'step1/dfa/kld'
+        } | {f'step3/{k}'
+             for k in diagnostics}
     assert keys <= set(log)
     if adapter == 'ENT':
         # Diagnostics are logged, not added to the objective.
         assert torch.allclose(
-            log['loss'], log['loss_cls'] + log['loss_ent'] +
-            log['loss_kld'] + log['loss_dal'])
+            log['loss'], log['loss_cls'] + log['loss_ent'] + log['loss_kld'] +
+            log['loss_dal'])
     assert not torch.equal(bn_before, model.aligner.decoder.bns[0].weight)
 
 
 def test_decoder_without_affine_batchnorm_cannot_switch_itself_off():
     encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
-    affine = MODELS.build(dict(type='DigitDecoder'),
-                          default_args=dict(encoder=encoder))
-    plain = MODELS.build(dict(type='DigitDecoder', bn_affine=False),
-                         default_args=dict(encoder=encoder))
+    affine = MODELS.build(
+        dict(type='DigitDecoder'), default_args=dict(encoder=encoder))
+    plain = MODELS.build(
+        dict(type='DigitDecoder', bn_affine=False),
+        default_args=dict(encoder=encoder))
     assert list(plain.parameters()) == []
     encoded = encoder(torch.randn(8, 1, 28, 28))
     # An affine output BN with a small weight and a negative bias zeroes
@@ -240,8 +262,9 @@ def test_decoder_without_affine_batchnorm_cannot_switch_itself_off():
 def decoder_pair(**options):
     torch.manual_seed(0)
     encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
-    decoder = MODELS.build(dict(type='DigitDecoder', **options),
-                           default_args=dict(encoder=encoder))
+    decoder = MODELS.build(
+        dict(type='DigitDecoder', **options),
+        default_args=dict(encoder=encoder))
     with torch.no_grad():  # BatchNorms away from the identity
         for name, p in decoder.named_parameters():
             if 'bn' in name:
@@ -250,8 +273,11 @@ def decoder_pair(**options):
 
 
 @pytest.mark.parametrize('options', [
-    dict(), dict(residual_block=True), dict(tied=False),
-    dict(bn_affine=False)])
+    dict(),
+    dict(residual_block=True),
+    dict(tied=False),
+    dict(bn_affine=False)
+])
 def test_one_pass_decoding_equals_two_passes(options):
     encoder, decoder = decoder_pair(**options)
     twin = copy.deepcopy(decoder)
@@ -263,14 +289,13 @@ def test_one_pass_decoding_equals_two_passes(options):
 
     one = decoder(torch.cat([latent, prior]), encoded, branches=2)
     (one * weights.flatten(0, 1)).sum().backward()
-    grads_one = [latent.grad.clone(), prior.grad.clone()] + [
-        p.grad.clone() for p in decoder.parameters()]
+    grads_one = [latent.grad.clone(), prior.grad.clone()
+                 ] + [p.grad.clone() for p in decoder.parameters()]
     latent.grad = prior.grad = None
 
     two = torch.cat([twin(latent, encoded), twin(prior, encoded)])
     (two * weights.flatten(0, 1)).sum().backward()
-    grads_two = [latent.grad, prior.grad] + [
-        p.grad for p in twin.parameters()]
+    grads_two = [latent.grad, prior.grad] + [p.grad for p in twin.parameters()]
 
     assert torch.allclose(one, two, atol=1e-5)
     for a, b in zip(grads_one, grads_two):
@@ -295,8 +320,8 @@ def test_shared_statistics_normalise_the_prior_with_the_target_batch():
     # unbiased variance).
     n = 6 * 3 * 3
     assert torch.allclose(bn.running_mean, 0.1 * mean.flatten(), atol=1e-6)
-    assert torch.allclose(bn.running_var,
-                          0.9 + 0.1 * var.flatten() * n / (n - 1), atol=1e-5)
+    assert torch.allclose(
+        bn.running_var, 0.9 + 0.1 * var.flatten() * n / (n - 1), atol=1e-5)
     # A loss on the prior branch alone reaches the target batch through the
     # shared statistics: the prior branch cannot be scaled away on its own.
     out[6:].pow(2).mean().backward()
@@ -319,20 +344,21 @@ def test_residual_block_matches_its_formula():
     block = decoder.residual
     # Its own weights, not the encoder's.
     assert block.conv1.weight.shape == (48, 48, 5, 5)
-    assert not {id(p) for p in encoder.parameters()} & {
-        id(p) for p in decoder.parameters()}
+    assert not {id(p)
+                for p in encoder.parameters()
+                } & {id(p)
+                     for p in decoder.parameters()}
     z = torch.randn(4, 48, 4, 4)
     h = F.relu(block.bn1(block.conv1(z)))
     expected = z + block.bn2(block.conv2(h))
-    assert torch.allclose(block(z, lambda bn, x: bn(x)), expected,
-                          atol=1e-5)
+    assert torch.allclose(block(z, lambda bn, x: bn(x)), expected, atol=1e-5)
 
 
 def test_dfa_logs_its_diagnostics():
     torch.manual_seed(0)
     encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
-    dfa = MODELS.build(dict(type='DFA', beta=4.0),
-                       default_args=dict(backbone=encoder))
+    dfa = MODELS.build(
+        dict(type='DFA', beta=4.0), default_args=dict(backbone=encoder))
     encoded = encoder(torch.randn(8, 1, 28, 28))
     with torch.no_grad():
         dfa.decoder.bns[-1].bias.fill_(-0.5)  # some pixels at 0
@@ -353,21 +379,24 @@ def test_dfa_logs_its_diagnostics():
                           encoded.latent.mean())
     assert torch.allclose(losses['dfa/target_latent_std'],
                           encoded.latent.std(correction=0))
-    assert not any(v.requires_grad for k, v in losses.items()
-                   if k.startswith('dfa/'))
+    assert not any(v.requires_grad
+                   for k, v in losses.items() if k.startswith('dfa/'))
 
 
 @pytest.mark.parametrize('loss_dal,distance', [
     (dict(type='EnergyDistanceLoss'), 'energy_distance'),
-    (dict(type='SlicedWassersteinLoss', num_projections=8),
-     'sliced_wasserstein'),
+    (dict(type='SlicedWassersteinLoss',
+          num_projections=8), 'sliced_wasserstein'),
 ])
 def test_dfa_takes_another_alignment_distance(loss_dal, distance):
     torch.manual_seed(0)
     encoder = MODELS.build(dict(type='DigitCNN', arch='usps'))
     dfa = MODELS.build(
-        dict(type='DFA', beta=3.0, loss_dal=loss_dal,
-             decoder=dict(bn_affine=False, shared_bn_statistics=True)),
+        dict(
+            type='DFA',
+            beta=3.0,
+            loss_dal=loss_dal,
+            decoder=dict(bn_affine=False, shared_bn_statistics=True)),
         default_args=dict(backbone=encoder))
     encoded = encoder(torch.randn(6, 1, 28, 28))
     torch.manual_seed(1)
@@ -380,4 +409,3 @@ def test_dfa_takes_another_alignment_distance(loss_dal, distance):
     assert torch.allclose(loss, expected, atol=1e-6)
     loss.backward()
     assert encoder.stages[0].conv.weight.grad.abs().sum() > 0
-

@@ -10,8 +10,8 @@ def test_cross_entropy_value_and_gradient():
     logits = torch.tensor([[2.0, 0.0, -1.0], [0.5, 0.5, 3.0]],
                           requires_grad=True)
     labels = torch.tensor([0, 1])
-    loss = MODELS.build(dict(type='CrossEntropyLoss', loss_weight=2.0))(
-        logits, labels)
+    loss = MODELS.build(dict(type='CrossEntropyLoss', loss_weight=2.0))(logits,
+                                                                        labels)
     # -log softmax written out per row.
     row0 = -(2.0 - math.log(math.exp(2) + math.exp(0) + math.exp(-1)))
     row1 = -(0.5 - math.log(2 * math.exp(0.5) + math.exp(3)))
@@ -64,10 +64,8 @@ def test_classifier_discrepancy_value_and_gradient():
 
 def test_energy_distance_value_and_gradient():
     a = torch.tensor([[0.0, 0.0], [3.0, 4.0]], requires_grad=True)
-    b = torch.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]],
-                     requires_grad=True)
-    loss = MODELS.build(dict(type='EnergyDistanceLoss', loss_weight=2.0))(
-        a, b)
+    b = torch.tensor([[0.0, 1.0], [1.0, 1.0], [0.0, 0.0]], requires_grad=True)
+    loss = MODELS.build(dict(type='EnergyDistanceLoss', loss_weight=2.0))(a, b)
 
     def dist(u, v):
         return math.dist(u.tolist(), v.tolist())
@@ -120,8 +118,8 @@ def test_sliced_wasserstein_value_and_invariance():
     torch.manual_seed(0)
     a = torch.randn(8, 6, requires_grad=True)
     b = torch.randn(8, 6)
-    swd = MODELS.build(dict(type='SlicedWassersteinLoss',
-                            num_projections=5, loss_weight=2.0))
+    swd = MODELS.build(
+        dict(type='SlicedWassersteinLoss', num_projections=5, loss_weight=2.0))
     torch.manual_seed(3)
     loss = swd(a, b)
     torch.manual_seed(3)

@@ -33,8 +33,13 @@ def test_digit_cnn_bad_input():
 
 def test_mlp_head_layers():
     head = MODELS.build(
-        dict(type='MLPHead', in_channels=768, hidden_channels=(100, 100),
-             num_classes=10, input_dropout=0.5, hidden_dropout=0.5))
+        dict(
+            type='MLPHead',
+            in_channels=768,
+            hidden_channels=(100, 100),
+            num_classes=10,
+            input_dropout=0.5,
+            hidden_dropout=0.5))
     kinds = [type(m).__name__ for m in head.layers]
     assert kinds == [
         'Dropout', 'Linear', 'BatchNorm1d', 'ReLU', 'Dropout', 'Linear',
@@ -42,9 +47,18 @@ def test_mlp_head_layers():
     ]
     assert head(torch.randn(3, 768)).shape == (3, 10)
     svhn = MODELS.build(
-        dict(type='MLPHead', in_channels=8192, hidden_channels=(3072, 2048),
-             num_classes=10, hidden_dropout=(0.5, 0.0)))
+        dict(
+            type='MLPHead',
+            in_channels=8192,
+            hidden_channels=(3072, 2048),
+            num_classes=10,
+            hidden_dropout=(0.5, 0.0)))
     assert [type(m).__name__ for m in svhn.layers].count('Dropout') == 1
     with pytest.raises(ValueError, match='hidden_dropout'):
-        MODELS.build(dict(type='MLPHead', in_channels=4, hidden_channels=(3,),
-                          num_classes=2, hidden_dropout=(0.1, 0.2)))
+        MODELS.build(
+            dict(
+                type='MLPHead',
+                in_channels=4,
+                hidden_channels=(3, ),
+                num_classes=2,
+                hidden_dropout=(0.1, 0.2)))

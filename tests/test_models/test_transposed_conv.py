@@ -14,10 +14,12 @@ from dfa_lab.models.decoders.digit_decoder import transposed_conv2d
                          [torch.contiguous_format, torch.channels_last])
 def test_transposed_conv_is_torchs(out_channels, padding, memory_format):
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(3, 4, 6, 7, generator=g, dtype=torch.double).contiguous(
-        memory_format=memory_format).requires_grad_()
-    weight = torch.randn(4, out_channels, 5, 5, generator=g,
-                         dtype=torch.double).requires_grad_()
+    x = torch.randn(
+        3, 4, 6, 7, generator=g, dtype=torch.double).contiguous(
+            memory_format=memory_format).requires_grad_()
+    weight = torch.randn(
+        4, out_channels, 5, 5, generator=g,
+        dtype=torch.double).requires_grad_()
     ours = transposed_conv2d(x, weight, padding)
     reference = F.conv_transpose2d(x, weight, padding=padding)
     assert ours.shape == reference.shape

@@ -6,16 +6,25 @@ from torch.utils.data import DataLoader, default_collate
 
 from dfa_lab.datasets import DatasetNotFoundError
 from dfa_lab.datasets.transforms import IMAGENET_MEAN, IMAGENET_STD
-from dfa_lab.registry import DATASETS, DATA_SAMPLERS, TRANSFORMS
+from dfa_lab.registry import DATA_SAMPLERS, DATASETS, TRANSFORMS
 
 
 def image_list(root, domain='amazon', crop='center', **kwargs):
     """The image list of ``domain`` in the benchmark folder ``root``."""
-    transform = dict(type='ResizeCrop', resize_size=72, crop_size=64,
-                     crop=crop, flip=crop == 'random')
+    transform = dict(
+        type='ResizeCrop',
+        resize_size=72,
+        crop_size=64,
+        crop=crop,
+        flip=crop == 'random')
     return DATASETS.build(
-        dict(type='ImageList', data_root=str(root.parent), folder=root.name,
-             domain=domain, transform=transform, **kwargs))
+        dict(
+            type='ImageList',
+            data_root=str(root.parent),
+            folder=root.name,
+            domain=domain,
+            transform=transform,
+            **kwargs))
 
 
 def test_items_follow_the_list(office31):
@@ -31,18 +40,21 @@ def test_items_follow_the_list(office31):
 def test_normalisation_and_ten_crops():
     # A constant colour: every pixel is (c / 255 - mean) / std.
     image = Image.new('RGB', (80, 80), (255, 0, 51))
-    center = TRANSFORMS.build(dict(type='ResizeCrop', resize_size=72,
-                                   crop_size=64))(image)
-    expected = [(c / 255 - m) / s for c, m, s in zip(
-        (255, 0, 51), IMAGENET_MEAN, IMAGENET_STD)]
+    center = TRANSFORMS.build(
+        dict(type='ResizeCrop', resize_size=72, crop_size=64))(
+            image)
+    expected = [(c / 255 - m) / s
+                for c, m, s in zip((255, 0, 51), IMAGENET_MEAN, IMAGENET_STD)]
     assert torch.allclose(center.mean(dim=(1, 2)), torch.tensor(expected))
     # Ten crops: 4 corners and the centre, then the same of the mirror.
     gradient = Image.fromarray(
         (torch.arange(72 * 72 * 3) % 251).view(72, 72, 3).byte().numpy())
-    ten = TRANSFORMS.build(dict(type='ResizeCrop', resize_size=72,
-                                crop_size=64, crop='ten'))(gradient)
-    center = TRANSFORMS.build(dict(type='ResizeCrop', resize_size=72,
-                                   crop_size=64))(gradient)
+    ten = TRANSFORMS.build(
+        dict(type='ResizeCrop', resize_size=72, crop_size=64, crop='ten'))(
+            gradient)
+    center = TRANSFORMS.build(
+        dict(type='ResizeCrop', resize_size=72, crop_size=64))(
+            gradient)
     assert ten.shape == (10, 3, 64, 64)
     assert torch.equal(ten[4], center)
     assert torch.equal(ten[9], center.flip(-1))
@@ -51,27 +63,34 @@ def test_normalisation_and_ten_crops():
 
 
 def test_pairs_batch_like_digit_sets(office31):
-    pairs = DATASETS.build(dict(
-        type='UDAPairDataset',
-        source=image_list(office31, 'amazon', crop='random'),
-        target=image_list(office31, 'webcam', crop='random')))
-    sampler = DATA_SAMPLERS.build(dict(type='UDAPairSampler', seed=0),
-                                  default_args=dict(dataset=pairs))
-    batch = next(iter(DataLoader(pairs, batch_size=3, sampler=sampler,
-                                 collate_fn=default_collate)))
+    pairs = DATASETS.build(
+        dict(
+            type='UDAPairDataset',
+            source=image_list(office31, 'amazon', crop='random'),
+            target=image_list(office31, 'webcam', crop='random')))
+    sampler = DATA_SAMPLERS.build(
+        dict(type='UDAPairSampler', seed=0), default_args=dict(dataset=pairs))
+    batch = next(
+        iter(
+            DataLoader(
+                pairs,
+                batch_size=3,
+                sampler=sampler,
+                collate_fn=default_collate)))
     assert batch['source']['img'].shape == (3, 3, 64, 64)
     assert batch['target']['img'].shape == (3, 3, 64, 64)
     assert batch['source']['label'].shape == (3, )
-    ten = default_collate([image_list(office31, crop='ten')[i]
-                           for i in range(2)])
+    ten = default_collate(
+        [image_list(office31, crop='ten')[i] for i in range(2)])
     assert ten['img'].shape == (2, 10, 3, 64, 64)
 
 
 def test_missing_files_name_the_path(tmp_path, office31):
     with pytest.raises(DatasetNotFoundError, match=str(tmp_path / 'none')):
         image_list(tmp_path / 'none')
-    with pytest.raises(DatasetNotFoundError,
-                       match=str(office31 / 'image_list' / 'dslr.txt')):
+    with pytest.raises(
+            DatasetNotFoundError,
+            match=str(office31 / 'image_list' / 'dslr.txt')):
         image_list(office31, 'dslr')
     with pytest.raises(ValueError, match='set domain'):
         image_list(office31, None)
@@ -84,16 +103,15 @@ def test_missing_files_name_the_path(tmp_path, office31):
     ('amazon/0.png 31', 'label 31 is not below num_classes=31'),
 ])
 def test_bad_lines_name_file_and_line(office31, line, message):
-    (office31 / 'image_list' / 'bad.txt').write_text(
-        f'amazon/1.png 0\n{line}\n')
+    (office31 / 'image_list' /
+     'bad.txt').write_text(f'amazon/1.png 0\n{line}\n')
     with pytest.raises(ValueError, match=f'bad.txt, line 2: {message}'):
         image_list(office31, 'bad', num_classes=31)
 
 
 def test_paths_may_contain_spaces_and_lists_must_not_be_empty(office31):
     (office31 / 'amazon' / '000_0.jpg').rename(office31 / 'amazon' / 'a b.png')
-    (office31 / 'image_list' / 'spaces.txt').write_text(
-        'amazon/a b.png 7\n\n')
+    (office31 / 'image_list' / 'spaces.txt').write_text('amazon/a b.png 7\n\n')
     dataset = image_list(office31, 'spaces')
     assert dataset.samples == [(str(office31 / 'amazon' / 'a b.png'), 7)]
     assert dataset[0]['label'] == 7

@@ -29,8 +29,10 @@ TINY = [
     'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
     'default_hooks.logger.interval=1', 'default_hooks.checkpoint.interval=2',
     'train_cfg.max_iters=2', 'train_cfg.val_interval=2'
-] + [f'{key}.transform.{option}' for key in DATASET_KEYS
-     for option in ('resize_size=72', 'crop_size=64')]
+] + [
+    f'{key}.transform.{option}' for key in DATASET_KEYS
+    for option in ('resize_size=72', 'crop_size=64')
+]
 
 
 def cli_config(config, data_root, arguments):
@@ -47,10 +49,10 @@ def test_domains_option_changes_the_lists_read(office31):
     for cfg, source, target in ((default, 'amazon', 'webcam'),
                                 (chosen, 'webcam', 'amazon')):
         pairs = DATASETS.build(cfg.train_dataloader.dataset)
-        assert pairs.source.list_file == str(
-            office31 / 'image_list' / f'{source}.txt')
-        assert pairs.target.list_file == str(
-            office31 / 'image_list' / f'{target}.txt')
+        assert pairs.source.list_file == str(office31 / 'image_list' /
+                                             f'{source}.txt')
+        assert pairs.target.list_file == str(office31 / 'image_list' /
+                                             f'{target}.txt')
         for loader in (cfg.val_dataloader, cfg.test_dataloader):
             assert DATASETS.build(loader.dataset).list_file == str(
                 office31 / 'image_list' / f'{target}.txt')
@@ -69,16 +71,24 @@ def test_train_cli_on_tiny_image_list(office31, tmp_path, method):
     # DFA-SAFN validates with ten crops.
     extra = ['val_dataloader.dataset.transform.crop=ten'
              ] if method == 'dfa_safn' else []
-    result = subprocess.run(
-        [sys.executable, 'tools/train.py', str(OFFICE31[method]),
-         '--data-root', str(office31.parent), '--work-dir', str(work_dir),
-         *WEBCAM_TO_AMAZON, '--cfg-options', *TINY, *extra],
-        cwd=REPO, capture_output=True, text=True, timeout=600,
-        env=dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO)))
+    result = subprocess.run([
+        sys.executable, 'tools/train.py',
+        str(OFFICE31[method]), '--data-root',
+        str(office31.parent), '--work-dir',
+        str(work_dir), *WEBCAM_TO_AMAZON, '--cfg-options', *TINY, *extra
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(
+                                os.environ,
+                                OMP_NUM_THREADS='1',
+                                PYTHONPATH=str(REPO)))
     log = result.stdout + result.stderr
     assert result.returncode == 0, log[-3000:]
     assert 'loss_feature_norm_target' in log and 'target/accuracy' in log
     assert ('loss_dal' in log) == (method == 'dfa_safn')
-    checkpoint = torch.load(work_dir / 'iter_2.pth', map_location='cpu',
-                            weights_only=True)
+    checkpoint = torch.load(
+        work_dir / 'iter_2.pth', map_location='cpu', weights_only=True)
     assert 'backbone.layer4.2.conv3.weight' in checkpoint['state_dict']

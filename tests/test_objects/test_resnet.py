@@ -15,8 +15,9 @@ def resnet():
 
 
 def decoder_of(encoder, tied=True):
-    return MODELS.build(dict(type='ResNetDecoder', tied=tied),
-                        default_args=dict(encoder=encoder))
+    return MODELS.build(
+        dict(type='ResNetDecoder', tied=tied),
+        default_args=dict(encoder=encoder))
 
 
 def tied_convs(encoder):
@@ -62,8 +63,10 @@ def test_tied_decoder_uses_encoder_weight_tensors(resnet):
     # It owns BatchNorms only: no convolution weight of its own.
     own = dict(decoder.named_parameters())
     assert own and all('.bn.' in name for name in own)
-    assert not {id(p) for p in resnet.parameters()} & {
-        id(p) for p in decoder.parameters()}
+    assert not {id(p)
+                for p in resnet.parameters()
+                } & {id(p)
+                     for p in decoder.parameters()}
 
 
 def test_untied_decoder_owns_its_weights(resnet):
@@ -141,8 +144,8 @@ def test_checkpoint_loading(resnet, tmp_path):
                  'model (64, 3, 7, 7)'):
         assert text in str(error.value)
     with pytest.raises(ValueError, match='not both'):
-        MODELS.build(dict(type='TimmResNet', pretrained=True,
-                          checkpoint=str(path)))
+        MODELS.build(
+            dict(type='TimmResNet', pretrained=True, checkpoint=str(path)))
 
 
 def test_one_pass_decoding_equals_two_passes():

@@ -19,8 +19,9 @@ CONFIGS = {
 
 def test_feature_norm_loss_matches_formula():
     h = torch.tensor([[3.0, 4.0], [0.0, 2.0], [1.0, 0.0]], requires_grad=True)
-    loss = MODELS.build(dict(type='AdaptiveFeatureNormLoss', delta_r=0.5,
-                             loss_weight=2.0))(h)
+    loss = MODELS.build(
+        dict(type='AdaptiveFeatureNormLoss', delta_r=0.5, loss_weight=2.0))(
+            h)
     # (||h|| - (sg(||h||) + delta))^2 = delta^2 for every sample.
     assert loss.item() == pytest.approx(2.0 * 0.5**2)
     loss.backward()
@@ -33,8 +34,8 @@ def test_feature_norm_loss_matches_formula():
 
 def test_safn_head_returns_embedding_and_logits():
     torch.manual_seed(0)
-    head = MODELS.build(dict(type='SAFNHead', in_channels=6,
-                             embed_channels=5, num_classes=3))
+    head = MODELS.build(
+        dict(type='SAFNHead', in_channels=6, embed_channels=5, num_classes=3))
     x = torch.randn(4, 6)
     head.eval()
     embedding, logits = head(x, return_embedding=True)
@@ -43,9 +44,13 @@ def test_safn_head_returns_embedding_and_logits():
     assert torch.equal(head(x), logits)
     # rescale_dropout: kept units are scaled by 2 * sqrt(0.5) = sqrt(2)
     # instead of dropout's 2.
-    rescaled = MODELS.build(dict(type='SAFNHead', in_channels=6,
-                                 embed_channels=5, num_classes=3,
-                                 rescale_dropout=True)).train()
+    rescaled = MODELS.build(
+        dict(
+            type='SAFNHead',
+            in_channels=6,
+            embed_channels=5,
+            num_classes=3,
+            rescale_dropout=True)).train()
     embedding, _ = rescaled(x, return_embedding=True)
     before_dropout = rescaled.bottleneck[:3](x)
     kept = embedding != 0
@@ -65,9 +70,11 @@ def build(config):
 
 def tiny_batch():
     g = torch.Generator().manual_seed(0)
-    return dict(source=dict(img=torch.randn(2, 3, 64, 64, generator=g),
-                            label=torch.tensor([0, 1])),
-                target=dict(img=torch.randn(2, 3, 64, 64, generator=g)))
+    return dict(
+        source=dict(
+            img=torch.randn(2, 3, 64, 64, generator=g),
+            label=torch.tensor([0, 1])),
+        target=dict(img=torch.randn(2, 3, 64, 64, generator=g)))
 
 
 @pytest.mark.parametrize('method', ['safn', 'dfa_safn'])
@@ -78,8 +85,10 @@ def test_safn_step_runs_one_encoder_pass_per_domain(method):
     head_before = model.classifiers['F'].fc.weight.clone()
     log = model.train_step(tiny_batch(), wrapper)
     assert len(passes) == 2
-    keys = {'loss', 'loss_cls', 'loss_ent', 'loss_feature_norm_source',
-            'loss_feature_norm_target'}
+    keys = {
+        'loss', 'loss_cls', 'loss_ent', 'loss_feature_norm_source',
+        'loss_feature_norm_target'
+    }
     if method == 'dfa_safn':
         keys |= {'loss_kld', 'loss_dal'}
     assert {k for k in log if 'loss' in k} == keys
@@ -105,7 +114,12 @@ def test_other_object_hosts_train_with_dfa(method):
 
 def test_safn_needs_a_head_with_embedding():
     with pytest.raises(TypeError, match='SAFNHead'):
-        MODELS.build(dict(
-            type='SAFN', backbone=dict(type='DigitCNN'),
-            classifier=dict(type='MLPHead', in_channels=768,
-                            hidden_channels=(8, ), num_classes=3)))
+        MODELS.build(
+            dict(
+                type='SAFN',
+                backbone=dict(type='DigitCNN'),
+                classifier=dict(
+                    type='MLPHead',
+                    in_channels=768,
+                    hidden_channels=(8, ),
+                    num_classes=3)))

@@ -19,10 +19,15 @@ class FlattenBackbone(nn.Module):
 
 
 def stub_adapter():
-    model = MODELS.build(dict(
-        type='SourceOnly', backbone=dict(type='DigitCNN'),
-        classifier=dict(type='MLPHead', in_channels=768,
-                        hidden_channels=(4, ), num_classes=3)))
+    model = MODELS.build(
+        dict(
+            type='SourceOnly',
+            backbone=dict(type='DigitCNN'),
+            classifier=dict(
+                type='MLPHead',
+                in_channels=768,
+                hidden_channels=(4, ),
+                num_classes=3)))
     model.backbone = FlattenBackbone()
     model.classifiers = ClassifierSet({'F': nn.Identity()})
     return model.eval()
@@ -73,16 +78,20 @@ def test_per_class_accuracy_of_ten_crop_predictions():
 @pytest.mark.parametrize('adapter', ['SourceOnly', 'MCD'])
 def test_one_crop_equals_log_softmax_of_plain_prediction(adapter):
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type=adapter, backbone=dict(type='DigitCNN'),
-        classifier=dict(type='MLPHead', in_channels=768,
-                        hidden_channels=(4, ), num_classes=3))).eval()
+    model = MODELS.build(
+        dict(
+            type=adapter,
+            backbone=dict(type='DigitCNN'),
+            classifier=dict(
+                type='MLPHead',
+                in_channels=768,
+                hidden_channels=(4, ),
+                num_classes=3))).eval()
     img = torch.randn(5, 1, 28, 28)
     plain = model.predict_logits(img)
     one_crop = model.predict_logits(img[:, None])
     assert set(plain) == set(one_crop)
     for name, logits in plain.items():
-        assert torch.allclose(one_crop[name], logits.log_softmax(1),
-                              atol=1e-6)
-    assert math.isclose(one_crop['prediction'].exp().sum(1)[0].item(), 1,
-                        rel_tol=1e-6)
+        assert torch.allclose(one_crop[name], logits.log_softmax(1), atol=1e-6)
+    assert math.isclose(
+        one_crop['prediction'].exp().sum(1)[0].item(), 1, rel_tol=1e-6)

@@ -8,18 +8,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
-from benchmarking import (ACCURACY_KEY, ConfigName, PaperAccuracy,
-                               RunResult, RunSpec, describe_machine,
-                               format_mean_std,
-                               load_finished, load_validation_records,
-                               paper_accuracy, parse_config_name, plan_runs,
-                               render_markdown, run_benchmark, summarize,
-                               write_report)
+from benchmarking import (ACCURACY_KEY, ConfigName, PaperAccuracy, RunResult,
+                          RunSpec, describe_machine, format_mean_std,
+                          load_finished, load_validation_records,
+                          paper_accuracy, parse_config_name, plan_runs,
+                          render_markdown, run_benchmark, summarize,
+                          write_report)
 from benchmarking.config_name import method_label
 from benchmarking.report import (LABEL_FREE_NOTES, NOTES, method_rank,
-                                      summary_to_dict)
+                                 summary_to_dict)
 from benchmarking.runs import prepare_run_dir
+
 from dfa_lab.analysis.scalars import label_free_criteria, pick_validation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -54,7 +53,8 @@ def test_parse_config_name_rejects_other_paths(path):
 
 
 @pytest.mark.parametrize('method, label', [
-    ('source_only', 'Source only'), ('dfa_mcd', 'DFA-MCD'),
+    ('source_only', 'Source only'),
+    ('dfa_mcd', 'DFA-MCD'),
     ('dfa_mcd/energy', 'DFA-MCD (energy)'),
     ('dfa_ent/energy/large', 'DFA-ENT (energy/large)'),
     ('ablations/kld', 'Table 8 (kld): L_kld alone'),
@@ -132,22 +132,31 @@ def test_paper_accuracy():
 
 
 def test_method_rank_puts_known_methods_first():
-    methods = ['zeta', 'dfa_mcd/b', 'dfa_mcd', 'alpha', 'mcd', 'dfa_mcd/a',
-               'source_only', 'ent']
-    expected = ['source_only', 'ent', 'mcd', 'dfa_mcd', 'dfa_mcd/a',
-                'dfa_mcd/b', 'alpha', 'zeta']
+    methods = [
+        'zeta', 'dfa_mcd/b', 'dfa_mcd', 'alpha', 'mcd', 'dfa_mcd/a',
+        'source_only', 'ent'
+    ]
+    expected = [
+        'source_only', 'ent', 'mcd', 'dfa_mcd', 'dfa_mcd/a', 'dfa_mcd/b',
+        'alpha', 'zeta'
+    ]
     assert sorted(methods, key=method_rank) == expected
 
 
-def fake_result(spec, accuracies, max_iters=1000, minutes=1.0, resumed=False,
+def fake_result(spec,
+                accuracies,
+                max_iters=1000,
+                minutes=1.0,
+                resumed=False,
                 machine='cpu box'):
     """A result validated every ``max_iters / len(accuracies)`` iterations,
     or at the given ``{iteration: accuracy}``."""
     if not isinstance(accuracies, dict):
         step = max_iters // len(accuracies)
         accuracies = {step * (i + 1): a for i, a in enumerate(accuracies)}
-    validations = [(step, {ACCURACY_KEY: accuracy})
-                   for step, accuracy in accuracies.items()]
+    validations = [(step, {
+        ACCURACY_KEY: accuracy
+    }) for step, accuracy in accuracies.items()]
     return RunResult(spec.config, spec.seed, list(spec.cfg_options), max_iters,
                      minutes, resumed, validations, validations[-1][1],
                      machine)
@@ -199,13 +208,22 @@ def fake_benchmark():
     energy1, energy2, dfa1, dfa2, ent1, ent2, src1, src2 = specs
     specs.remove(energy2)
     results = {
-        energy1: fake_result(energy1, [94.0, 96.0]),
-        dfa1: fake_result(dfa1, [95.0, 97.0], minutes=4.0),
-        dfa2: fake_result(dfa2, [96.0, 98.0], minutes=5.0, resumed=True,
-                          machine='gpu box'),
-        ent1: fake_result(ent1, {250: 60.0, 500: 62.0}, machine=None),
-        src1: fake_result(src1, [70.0, 76.0], minutes=2.0),
-        src2: fake_result(src2, [78.0, 77.0], minutes=3.0),
+        energy1:
+        fake_result(energy1, [94.0, 96.0]),
+        dfa1:
+        fake_result(dfa1, [95.0, 97.0], minutes=4.0),
+        dfa2:
+        fake_result(
+            dfa2, [96.0, 98.0], minutes=5.0, resumed=True, machine='gpu box'),
+        ent1:
+        fake_result(ent1, {
+            250: 60.0,
+            500: 62.0
+        }, machine=None),
+        src1:
+        fake_result(src1, [70.0, 76.0], minutes=2.0),
+        src2:
+        fake_result(src2, [78.0, 77.0], minutes=3.0),
     }
     failures = {ent2: 'exit code 1, see x/train.log'}
     return specs, results, failures
@@ -259,8 +277,9 @@ def test_load_finished_checks_the_recorded_run(tmp_path):
 def test_plan_runs_rejects_ambiguous_benchmarks(tmp_path):
     config = str(REPO / EMBEDDED)
     specs = plan_runs([config], [1, 2], ['a=1'], 'wd')
-    run_dirs = [f'wd/source_only/syndigits_ucidigits/seed_{seed}'
-                for seed in (1, 2)]
+    run_dirs = [
+        f'wd/source_only/syndigits_ucidigits/seed_{seed}' for seed in (1, 2)
+    ]
     assert [spec.run_dir for spec in specs] == run_dirs
     assert [spec.cfg_options for spec in specs] == [('a=1', )] * 2
     with pytest.raises(ValueError, match='--seeds'):
@@ -320,8 +339,10 @@ def test_run_benchmark_records_results_and_failures(tmp_path, monkeypatch):
     good = RunSpec(config, 2, ('train_cfg.max_iters=6', ), str(tmp_path))
     bad = RunSpec(config, 3, ('fail=1', ), str(tmp_path))
     lines = []
-    results, failures = run_benchmark(
-        [good, bad], str(script), jobs=2, echo=lines.append)
+    results, failures = run_benchmark([good, bad],
+                                      str(script),
+                                      jobs=2,
+                                      echo=lines.append)
 
     call = json.loads(Path(good.run_dir, 'call.json').read_text())
     assert call['omp'] == '1'
@@ -342,13 +363,18 @@ def test_run_benchmark_records_results_and_failures(tmp_path, monkeypatch):
 def run_tool(tmp_path):
     command = [
         sys.executable, 'tools/benchmark.py', EMBEDDED, '--seeds', '1', '2',
-        '--work-dir', str(tmp_path / 'runs'), '--out',
+        '--work-dir',
+        str(tmp_path / 'runs'), '--out',
         str(tmp_path / 'digits.md'), '--jobs', '2', '--threads-per-run', '1',
         '--cfg-options', *TINY
     ]
     env = dict(os.environ, OMP_NUM_THREADS='1')
     return subprocess.run(
-        command, cwd=REPO, env=env, capture_output=True, text=True,
+        command,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300)
 
 
@@ -369,8 +395,10 @@ def test_benchmark_end_to_end(tmp_path):
     by_column = dict(zip(cells(header), cells(row)))
     assert by_column['seeds'] == '2' and by_column['iterations'] == '4'
     # The configs log the label-free criteria, so each gets a column.
-    assert {f'`label_free/{name}` pick (mean ± std)'
-            for name in ('snd', 'im', 'neg_entropy')} <= set(by_column)
+    assert {
+        f'`label_free/{name}` pick (mean ± std)'
+        for name in ('snd', 'im', 'neg_entropy')
+    } <= set(by_column)
     assert f'Command: `python tools/benchmark.py {EMBEDDED}' in markdown
     # Each result records the machine that trained it, so that a report
     # rendered elsewhere (--report-only) still names it.
@@ -405,7 +433,11 @@ def test_result_without_machine_loads_as_not_recorded(tmp_path):
 
 def test_load_validation_records_keeps_label_free_criteria(tmp_path):
     write_scalars(tmp_path, '20240101_120000', [
-        {'lr': 2e-4, 'loss': 1.0, 'step': 10},
+        {
+            'lr': 2e-4,
+            'loss': 1.0,
+            'step': 10
+        },
         {
             'target/accuracy': 50.0,
             'label_free/snd': 2.5,
@@ -415,16 +447,27 @@ def test_load_validation_records_keeps_label_free_criteria(tmp_path):
         },
     ])
     assert load_validation_records(str(tmp_path)) == [(10, {
-        'target/accuracy': 50.0,
-        'label_free/snd': 2.5,
-        'label_free/neg_entropy': -0.3
+        'target/accuracy':
+        50.0,
+        'label_free/snd':
+        2.5,
+        'label_free/neg_entropy':
+        -0.3
     })]
 
 
 def test_pick_validation_takes_the_highest_and_later_on_ties():
-    records = [(1, {'label_free/im': 0.5}), (2, {'label_free/im': 0.9}),
-               (3, {'label_free/im': 0.9}), (4, {'label_free/im': 0.1}),
-               (5, {'label_free/im': float('nan')}), (6, {})]
+    records = [(1, {
+        'label_free/im': 0.5
+    }), (2, {
+        'label_free/im': 0.9
+    }), (3, {
+        'label_free/im': 0.9
+    }), (4, {
+        'label_free/im': 0.1
+    }), (5, {
+        'label_free/im': float('nan')
+    }), (6, {})]
     assert label_free_criteria(records) == ['label_free/im']
     assert pick_validation(records, 'label_free/im') == records[2]
     assert pick_validation(records, 'label_free/snd') is None
@@ -436,8 +479,10 @@ def label_free_result(spec, records):
     ``(accuracy, {criterion: value})``; training ends at the last one."""
     validations = [(step, {
         ACCURACY_KEY: accuracy,
-        **{f'label_free/{name}': value
-           for name, value in criteria.items()}
+        **{
+            f'label_free/{name}': value
+            for name, value in criteria.items()
+        }
     }) for step, (accuracy, criteria) in records.items()]
     return RunResult(spec.config, spec.seed, [], max(records), 1.0, False,
                      validations, validations[-1][1])
@@ -452,25 +497,32 @@ def test_report_adds_the_accuracy_each_label_free_criterion_picks():
     results = {
         # snd picks 750 (the later of two 2.0) and neg_entropy 500 (the
         # later of two -0.5): 65 and 70.
-        dfa1: label_free_result(dfa1, {
-            250: (60.0, dict(snd=1.0, neg_entropy=-0.5)),
-            500: (70.0, dict(snd=2.0, neg_entropy=-0.5)),
-            750: (65.0, dict(snd=2.0, neg_entropy=-0.7)),
-        }),
+        dfa1:
+        label_free_result(
+            dfa1, {
+                250: (60.0, dict(snd=1.0, neg_entropy=-0.5)),
+                500: (70.0, dict(snd=2.0, neg_entropy=-0.5)),
+                750: (65.0, dict(snd=2.0, neg_entropy=-0.7)),
+            }),
         # Both pick 250: 80.
-        dfa2: label_free_result(dfa2, {
-            250: (80.0, dict(snd=3.0, neg_entropy=-0.1)),
-            500: (90.0, dict(snd=1.0, neg_entropy=-0.2)),
-            750: (85.0, dict(snd=2.0, neg_entropy=-0.3)),
-        }),
+        dfa2:
+        label_free_result(
+            dfa2, {
+                250: (80.0, dict(snd=3.0, neg_entropy=-0.1)),
+                500: (90.0, dict(snd=1.0, neg_entropy=-0.2)),
+                750: (85.0, dict(snd=2.0, neg_entropy=-0.3)),
+            }),
         # snd picks 250 (NaN never wins): 50; neg_entropy was not logged.
-        mcd1: label_free_result(mcd1, {
-            250: (50.0, dict(snd=0.5)),
-            500: (55.0, dict(snd=0.4)),
-            750: (52.0, dict(snd=float('nan'))),
-        }),
+        mcd1:
+        label_free_result(
+            mcd1, {
+                250: (50.0, dict(snd=0.5)),
+                500: (55.0, dict(snd=0.4)),
+                750: (52.0, dict(snd=float('nan'))),
+            }),
         # No criterion logged.
-        mcd2: label_free_result(mcd2, {
+        mcd2:
+        label_free_result(mcd2, {
             250: (40.0, {}),
             500: (45.0, {}),
             750: (44.0, {}),
@@ -504,15 +556,19 @@ def test_report_adds_the_accuracy_each_label_free_criterion_picks():
 def test_report_adds_the_accuracy_source_validation_picks(tmp_path):
     # tools/train.py --source-val logs source_val/* next to the target
     # metrics; source_val/accuracy picks 30, the later of two 95s: 55.
-    write_scalars(tmp_path, '20240101_120000', [{
-        'target/accuracy': target,
-        'label_free/snd': snd,
-        'source_val/accuracy': source,
-        'source_val/mean_class_accuracy': source - 1,
-        'step': step
-    } for step, target, snd, source in [(10, 50.0, 1.0, 90.0),
-                                        (20, 60.0, 3.0, 95.0),
-                                        (30, 55.0, 2.0, 95.0)]])
+    write_scalars(
+        tmp_path, '20240101_120000',
+        [{
+            'target/accuracy': target,
+            'label_free/snd': snd,
+            'source_val/accuracy': source,
+            'source_val/mean_class_accuracy': source - 1,
+            'step': step
+        }
+         for step, target, snd, source in [(10, 50.0, 1.0,
+                                            90.0), (20, 60.0, 3.0,
+                                                    95.0), (30, 55.0, 2.0,
+                                                            95.0)]])
     records = load_validation_records(str(tmp_path))
     assert records[0] == (10, {
         'target/accuracy': 50.0,

@@ -4,15 +4,16 @@ import json
 
 import pytest
 
-from .helpers import (REPO, assert_same_training_state, evaluate, load,
-                      train)
+from .helpers import REPO, assert_same_training_state, evaluate, load, train
 
 CONFIGS = {
     method: REPO / 'configs' / method / 'syndigits_ucidigits.py'
     for method in ('mcd', 'dfa_mcd')
 }
-EVERY_3 = ['model.num_k=2', 'train_cfg.val_interval=3',
-           'default_hooks.checkpoint.interval=3']
+EVERY_3 = [
+    'model.num_k=2', 'train_cfg.val_interval=3',
+    'default_hooks.checkpoint.interval=3'
+]
 
 pytestmark = pytest.mark.slow
 
@@ -25,30 +26,44 @@ def logged_scalars(work_dir):
 
 
 def test_distributed_testing_and_validation_match_one_process(tmp_path):
-    train(CONFIGS['mcd'], tmp_path, nproc=2, options=EVERY_3 +
-          ['train_cfg.max_iters=3'])
+    train(
+        CONFIGS['mcd'],
+        tmp_path,
+        nproc=2,
+        options=EVERY_3 + ['train_cfg.max_iters=3'])
     checkpoint = tmp_path / 'iter_3.pth'
     single, double = tmp_path / 'single.json', tmp_path / 'double.json'
     evaluate(CONFIGS['mcd'], checkpoint, single, options=['model.num_k=2'])
-    log = evaluate(CONFIGS['mcd'], checkpoint, double, nproc=2,
-                   options=['model.num_k=2'])
+    log = evaluate(
+        CONFIGS['mcd'], checkpoint, double, nproc=2, options=['model.num_k=2'])
     assert 'missing keys' not in log and 'unexpected key' not in log
     metrics = json.loads(single.read_text())
     assert json.loads(double.read_text()) == metrics
     # Validation during the distributed run used the checkpoint's
     # BatchNorm statistics (averaged over the ranks), not rank-wise ones.
-    (validation, ) = [line for line in logged_scalars(tmp_path)
-                      if 'target/accuracy' in line]
+    (validation, ) = [
+        line for line in logged_scalars(tmp_path) if 'target/accuracy' in line
+    ]
     assert validation['target/accuracy'] == metrics['target/accuracy']
 
 
 def test_distributed_resume_equals_an_uninterrupted_run(tmp_path):
-    train(CONFIGS['mcd'], tmp_path / 'full', nproc=2, options=EVERY_3 +
-          ['train_cfg.max_iters=6'])
-    train(CONFIGS['mcd'], tmp_path / 'half', nproc=2, options=EVERY_3 +
-          ['train_cfg.max_iters=3'])
-    log = train(CONFIGS['mcd'], tmp_path / 'half', '--resume', nproc=2,
-                options=EVERY_3 + ['train_cfg.max_iters=6'])
+    train(
+        CONFIGS['mcd'],
+        tmp_path / 'full',
+        nproc=2,
+        options=EVERY_3 + ['train_cfg.max_iters=6'])
+    train(
+        CONFIGS['mcd'],
+        tmp_path / 'half',
+        nproc=2,
+        options=EVERY_3 + ['train_cfg.max_iters=3'])
+    log = train(
+        CONFIGS['mcd'],
+        tmp_path / 'half',
+        '--resume',
+        nproc=2,
+        options=EVERY_3 + ['train_cfg.max_iters=6'])
     assert 'resumed epoch: 0, iter: 3' in log and 'missing keys' not in log
     assert_same_training_state(tmp_path / 'full' / 'iter_6.pth',
                                tmp_path / 'half' / 'iter_6.pth')
@@ -62,8 +77,10 @@ def test_distributed_resume_equals_an_uninterrupted_run(tmp_path):
 # once: with rank-wise BatchNorm statistics (no sync_bn) the weights differ
 # by 1e-3 after the first iteration.
 EQUIVALENCE = [
-    'model.num_k=2', 'model.classifier.input_dropout=0',
-    'model.classifier.hidden_dropout=0', 'train_cfg.max_iters=2',
+    'model.num_k=2',
+    'model.classifier.input_dropout=0',
+    'model.classifier.hidden_dropout=0',
+    'train_cfg.max_iters=2',
     'default_hooks.checkpoint.interval=1',
     'optim_wrapper.generator.optimizer.type=SGD',
     'optim_wrapper.generator.optimizer.lr=0.002',
@@ -83,11 +100,18 @@ def test_two_ranks_of_half_batches_equal_one_rank(tmp_path, method):
     stream to the ranks), same prior noise (each rank its rows of one draw),
     statistics of the joint batch (sync_bn), gradients averaged by DDP,
     losses logged as the mean over the ranks."""
-    train(CONFIGS[method], tmp_path / 'one', '--no-validate',
-          options=EQUIVALENCE + ['train_dataloader.batch_size=16'])
-    train(CONFIGS[method], tmp_path / 'two', '--no-validate', nproc=2,
-          options=EQUIVALENCE + ['train_dataloader.batch_size=8',
-                                 'sync_bn=torch'])
+    train(
+        CONFIGS[method],
+        tmp_path / 'one',
+        '--no-validate',
+        options=EQUIVALENCE + ['train_dataloader.batch_size=16'])
+    train(
+        CONFIGS[method],
+        tmp_path / 'two',
+        '--no-validate',
+        nproc=2,
+        options=EQUIVALENCE +
+        ['train_dataloader.batch_size=8', 'sync_bn=torch'])
     for iteration in (1, 2):
         one = load(tmp_path / 'one' / f'iter_{iteration}.pth')['state_dict']
         two = load(tmp_path / 'two' / f'iter_{iteration}.pth')['state_dict']

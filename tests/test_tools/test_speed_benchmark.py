@@ -2,12 +2,10 @@
 task."""
 import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
 from mmengine.config import Config
-
 from speed import (ComputationCheck, SpeedRecord, SpeedResult, Variant,
                    check_same_computation, render_record, write_page)
 from speed.report import BEGIN, END
@@ -40,8 +38,7 @@ def run_tool(tmp_path, *args):
     ])
 
 
-@pytest.mark.parametrize(
-    'config', [MCD, DFA_MCD], ids=['mcd', 'dfa_mcd'])
+@pytest.mark.parametrize('config', [MCD, DFA_MCD], ids=['mcd', 'dfa_mcd'])
 def test_plain_loop_computes_what_train_step_computes(config):
     cfg = Config.fromfile(REPO / config)
     cfg.merge_from_dict(TINY)
@@ -62,10 +59,10 @@ def test_tool_times_threads_and_writes_the_page(tmp_path, capsys):
     assert markdown.endswith(END + '\n\nAfter.\n') and 'old' not in markdown
     assert '### test: ' in markdown
     rows = ROW.findall(markdown)
-    assert [row[:4] for row in rows] == [
-        (method, runner, 'eager', threads) for method in ('mcd', 'dfa-mcd')
-        for threads in ('1', '2') for runner in ('dfa_lab', 'plain')
-    ]
+    assert [row[:4] for row in rows] == [(method, runner, 'eager', threads)
+                                         for method in ('mcd', 'dfa-mcd')
+                                         for threads in ('1', '2')
+                                         for runner in ('dfa_lab', 'plain')]
     for _, runner, _, _, seconds, per_round, overhead, eager in rows:
         assert float(seconds) == float(per_round) > 0
         assert float(overhead) > 0 and eager == '1.00'
@@ -98,20 +95,28 @@ def test_tool_needs_a_data_root_for_dataset_files(capsys):
 def record(load, results):
     check = ([1.0, 2.0, 3.0], [1.0, 2.0, 3.0])
     return SpeedRecord.create(
-        label='cpu', command='cmd', machine='machine',
-        load_average=(load, 0.1, 0.1), warmup=10, iters=60,
-        configs={path: Config.fromfile(REPO / path)
-                 for path in (MCD, DFA_MCD)},
+        label='cpu',
+        command='cmd',
+        machine='machine',
+        load_average=(load, 0.1, 0.1),
+        warmup=10,
+        iters=60,
+        configs={
+            path: Config.fromfile(REPO / path)
+            for path in (MCD, DFA_MCD)
+        },
         results=results,
-        checks={MCD: ComputationCheck(*check),
-                DFA_MCD: ComputationCheck(*check)})
+        checks={
+            MCD: ComputationCheck(*check),
+            DFA_MCD: ComputationCheck(*check)
+        })
 
 
 @pytest.mark.parametrize('load, busy', [(0.2, False), (1.5, True)])
 def test_record_ratios_and_load_note(tmp_path, load, busy):
     eager, compiled = (Variant(runner, mode, 1)
-                       for runner, mode in [('dfa_lab', 'eager'),
-                                            ('dfa_lab', 'default')])
+                       for runner, mode in [('dfa_lab',
+                                             'eager'), ('dfa_lab', 'default')])
     plain = Variant('plain', 'eager', 1)
     results = [
         SpeedResult(MCD, eager, [0.11, 0.12, 0.50]),

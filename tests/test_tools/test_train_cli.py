@@ -20,26 +20,39 @@ EMBEDDED = {
 # Small and fast: a few hundred rendered digits, tiny batches.
 TINY = [
     'train_dataloader.dataset.source.num_samples=256',
-    'train_dataloader.batch_size=16', 'val_dataloader.batch_size=200',
-    'test_dataloader.batch_size=200', 'default_hooks.logger.interval=2',
-    'default_hooks.checkpoint.interval=3', 'model.num_k=2',
+    'train_dataloader.batch_size=16',
+    'val_dataloader.batch_size=200',
+    'test_dataloader.batch_size=200',
+    'default_hooks.logger.interval=2',
+    'default_hooks.checkpoint.interval=3',
+    'model.num_k=2',
 ]
 
 
 def run(args, env_extra=None, **kwargs):
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=str(REPO),
-               **(env_extra or {}))
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS='1',
+        PYTHONPATH=str(REPO),
+        **(env_extra or {}))
     result = subprocess.run(
-        args, cwd=REPO, env=env, capture_output=True, text=True,
-        timeout=600, **kwargs)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+        args,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        **kwargs)
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-3000:])
     return result
 
 
 def train(config, work_dir, iters, *extra, options=()):
     tiny = [o for o in TINY if 'num_k' not in o or 'mcd' in str(config)]
     return run([
-        sys.executable, 'tools/train.py', str(config), '--work-dir',
+        sys.executable, 'tools/train.py',
+        str(config), '--work-dir',
         str(work_dir), *extra, '--cfg-options', *tiny, *options,
         f'train_cfg.max_iters={iters}'
     ])
@@ -63,16 +76,20 @@ def test_train_writes_checkpoint_tensorboard_and_metrics(tmp_path):
     assert not any('.module.' in k for k in checkpoint['state_dict'])
 
     out = tmp_path / 'metrics.json'
-    run([sys.executable, 'tools/test.py', str(EMBEDDED['mcd']),
-         str(tmp_path / 'iter_6.pth'), '--work-dir', str(tmp_path / 'test'),
-         '--out', str(out), '--cfg-options', 'test_dataloader.batch_size=200',
-         'model.num_k=2'])
+    run([
+        sys.executable, 'tools/test.py',
+        str(EMBEDDED['mcd']),
+        str(tmp_path / 'iter_6.pth'), '--work-dir',
+        str(tmp_path / 'test'), '--out',
+        str(out), '--cfg-options', 'test_dataloader.batch_size=200',
+        'model.num_k=2'
+    ])
     metrics = json.loads(out.read_text())
     assert 0 <= metrics['target/accuracy'] <= 100
 
 
-@pytest.mark.parametrize('method', ['source_only', 'ent', 'dfa_ent',
-                                    'dfa_mcd'])
+@pytest.mark.parametrize('method',
+                         ['source_only', 'ent', 'dfa_ent', 'dfa_mcd'])
 def test_train_other_adapters(tmp_path, method):
     result = train(EMBEDDED[method], tmp_path, 3)
     assert (tmp_path / 'iter_3.pth').is_file()
@@ -97,8 +114,8 @@ def test_train_on_dataset_files(data_root, tmp_path, config):
         options.append('model.num_k=1')
     run([
         sys.executable, 'tools/train.py', config, '--data-root',
-        str(data_root), '--work-dir', str(tmp_path), '--cfg-options',
-        *options
+        str(data_root), '--work-dir',
+        str(tmp_path), '--cfg-options', *options
     ])
     assert (tmp_path / 'iter_2.pth').is_file()
     scalars = next(tmp_path.rglob('scalars.json')).read_text()
@@ -109,8 +126,8 @@ def test_resume_continues_like_an_uninterrupted_run(tmp_path):
     no_val = ['--no-validate']
     train(EMBEDDED['mcd'], tmp_path / 'full', 6, *no_val)
     train(EMBEDDED['mcd'], tmp_path / 'half', 3, *no_val)
-    resumed = train(EMBEDDED['mcd'], tmp_path / 'half', 6, *no_val,
-                    '--resume', str(tmp_path / 'half' / 'iter_3.pth'))
+    resumed = train(EMBEDDED['mcd'], tmp_path / 'half', 6, *no_val, '--resume',
+                    str(tmp_path / 'half' / 'iter_3.pth'))
     assert 'resumed epoch: 0, iter: 3' in resumed.stdout + resumed.stderr
     full = load(tmp_path / 'full' / 'iter_6.pth')
     half = load(tmp_path / 'half' / 'iter_6.pth')
@@ -122,17 +139,19 @@ def test_resume_continues_like_an_uninterrupted_run(tmp_path):
         assert a.keys() == b.keys()
         for index in a:
             for field in a[index]:
-                assert torch.equal(torch.as_tensor(a[index][field]),
-                                   torch.as_tensor(b[index][field]))
+                assert torch.equal(
+                    torch.as_tensor(a[index][field]),
+                    torch.as_tensor(b[index][field]))
 
 
 def test_two_process_gloo_mcd(tmp_path):
-    result = run(
-        ['bash', 'tools/dist_train.sh', str(EMBEDDED['mcd']), '2',
-         '--work-dir', str(tmp_path), '--cfg-options', *TINY,
-         'train_cfg.max_iters=4', 'train_cfg.val_interval=4',
-         'default_hooks.checkpoint.interval=4'],
-        env_extra=dict(PORT='29512'))
+    result = run([
+        'bash', 'tools/dist_train.sh',
+        str(EMBEDDED['mcd']), '2', '--work-dir',
+        str(tmp_path), '--cfg-options', *TINY, 'train_cfg.max_iters=4',
+        'train_cfg.val_interval=4', 'default_hooks.checkpoint.interval=4'
+    ],
+                 env_extra=dict(PORT='29512'))
     checkpoint = load(tmp_path / 'iter_4.pth')
     assert not any('.module.' in k for k in checkpoint['state_dict'])
     log = result.stdout + result.stderr

@@ -7,15 +7,15 @@ from dfa_lab.utils import randn_like_global_batch
 
 
 def draw(monkeypatch, rank, world_size, like):
-    monkeypatch.setattr(dist_utils, 'get_dist_info',
-                        lambda: (rank, world_size))
+    monkeypatch.setattr(dist_utils, 'get_dist_info', lambda:
+                        (rank, world_size))
     torch.manual_seed(0)
     return randn_like_global_batch(like)
 
 
 def test_single_process_draw_is_randn_like(monkeypatch):
-    latent = torch.zeros(6, 48, 4, 4).contiguous(
-        memory_format=torch.channels_last)
+    latent = torch.zeros(6, 48, 4,
+                         4).contiguous(memory_format=torch.channels_last)
     torch.manual_seed(0)
     expected = torch.randn_like(latent)
     assert torch.equal(draw(monkeypatch, 0, 1, latent), expected)
@@ -25,8 +25,8 @@ def test_single_process_draw_is_randn_like(monkeypatch):
 
 
 def test_ranks_take_their_rows_of_the_joint_draw(monkeypatch):
-    latent = torch.zeros(8, 48, 4, 4).contiguous(
-        memory_format=torch.channels_last)
+    latent = torch.zeros(8, 48, 4,
+                         4).contiguous(memory_format=torch.channels_last)
     joint = draw(monkeypatch, 0, 1, latent)
     # Rank r holds samples r, r + 2, ... of the joint batch (UDAPairSampler).
     shares = [draw(monkeypatch, rank, 2, latent[:4]) for rank in range(2)]

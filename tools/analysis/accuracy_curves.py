@@ -13,8 +13,7 @@ Example::
 """
 import argparse
 
-from dfa_lab.analysis import plot_accuracy_curves
-from dfa_lab.analysis import ACCURACY_KEY
+from dfa_lab.analysis import ACCURACY_KEY, plot_accuracy_curves
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -28,10 +28,9 @@ import os.path as osp
 
 import torch
 
-from dfa_lab.utils import register_all_modules
 from dfa_lab.analysis import DOMAINS, SPLITS, extract_domain_features
-from dfa_lab.utils import (add_common_arguments, load_config,
-                           parse_arguments)
+from dfa_lab.utils import (add_common_arguments, load_config, parse_arguments,
+                           register_all_modules)
 
 
 def parse_args(argv=None) -> argparse.Namespace:

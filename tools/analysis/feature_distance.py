@@ -15,8 +15,8 @@ import argparse
 import os
 import os.path as osp
 
-from dfa_lab.analysis import (DOMAINS, class_feature_distances,
-                              load_features, render_distance_table)
+from dfa_lab.analysis import (DOMAINS, class_feature_distances, load_features,
+                              render_distance_table)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -61,9 +61,10 @@ def main(argv=None):
     columns, notes, class_names = {}, [], None
     for label, path in zip(labels, args.features):
         features = load_features(path)
-        distances = class_feature_distances(
-            features['source']['features'], features['source']['labels'],
-            features['target']['features'], features['target']['labels'])
+        distances = class_feature_distances(features['source']['features'],
+                                            features['source']['labels'],
+                                            features['target']['features'],
+                                            features['target']['labels'])
         if not distances:
             raise ValueError(f'{path}: no class has images in both domains.')
         columns[label] = distances

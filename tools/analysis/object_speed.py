@@ -46,14 +46,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='images per domain: each iteration reads this many source '
         'and as many target images')
     parser.add_argument('--image-size', type=int, default=224)
-    parser.add_argument('--iters', type=int, default=3,
-                        help='timed iterations')
-    parser.add_argument('--warmup', type=int, default=1,
-                        help='untimed iterations first')
-    parser.add_argument('--threads', type=int, default=1,
-                        help='torch threads')
-    parser.add_argument('--worker', action='store_true',
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        '--iters', type=int, default=3, help='timed iterations')
+    parser.add_argument(
+        '--warmup', type=int, default=1, help='untimed iterations first')
+    parser.add_argument('--threads', type=int, default=1, help='torch threads')
+    parser.add_argument(
+        '--worker', action='store_true', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     for name in ('batch_size', 'image_size', 'iters', 'threads'):
         if getattr(args, name) < 1:
@@ -71,8 +70,8 @@ def time_config(args: argparse.Namespace) -> Dict:
     from mmengine.config import Config
     from mmengine.optim import build_optim_wrapper
 
-    from dfa_lab.utils import register_all_modules
     from dfa_lab.registry import MODELS
+    from dfa_lab.utils import register_all_modules
 
     register_all_modules()
     torch.set_num_threads(args.threads)
@@ -103,13 +102,15 @@ def time_config(args: argparse.Namespace) -> Dict:
 def run_worker(config: str, args: argparse.Namespace) -> Dict:
     """Time ``config`` in a fresh process and return its measurements."""
     command = [
-        sys.executable, osp.abspath(__file__), '--worker', '--configs',
-        config, '--batch-size', str(args.batch_size), '--image-size',
-        str(args.image_size), '--iters', str(args.iters), '--warmup',
-        str(args.warmup), '--threads', str(args.threads)
+        sys.executable,
+        osp.abspath(__file__), '--worker', '--configs', config, '--batch-size',
+        str(args.batch_size), '--image-size',
+        str(args.image_size), '--iters',
+        str(args.iters), '--warmup',
+        str(args.warmup), '--threads',
+        str(args.threads)
     ]
-    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads),
-               PYTHONPATH=REPO)
+    env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), PYTHONPATH=REPO)
     load_before = os.getloadavg()[0]
     result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
@@ -130,8 +131,7 @@ def render(results: List[Dict], configs: List[str],
         f'thread(s), {args.warmup} warm-up + {args.iters} timed '
         'iterations, one fresh process per config.', '',
         '| config | s/iter (mean) | s/iter (min-max) | ratio | peak RSS '
-        '(GiB) | load avg (1 min) before-after |',
-        '|---|---|---|---|---|---|'
+        '(GiB) | load avg (1 min) before-after |', '|---|---|---|---|---|---|'
     ]
     for config, result in zip(configs, results):
         seconds = result['seconds']
@@ -150,9 +150,9 @@ def main(argv=None):
         print(json.dumps(time_config(args)))
         return
     results = [run_worker(config, args) for config in args.configs]
-    print('Command: ' + shlex.join(['python', 'tools/analysis/object_speed.py']
-                                   + (argv if argv is not None
-                                      else sys.argv[1:])))
+    print('Command: ' +
+          shlex.join(['python', 'tools/analysis/object_speed.py'] +
+                     (argv if argv is not None else sys.argv[1:])))
     print(render(results, args.configs, args))
 
 

@@ -9,8 +9,9 @@ A run dir is a training work dir (the benchmark's runs are
 Example::
 
     python tools/analysis/training_curves.py \\
-        --group DFA-MCD work_dirs/s/dfa_mcd/mnist_usps/seed_{1,2} \\
-        --group 'DFA-MCD (energy)' work_dirs/s/dfa_mcd/energy/mnist_usps/seed_{1,2} \\
+        --group DFA-MCD work_dirs/s/dfa_mcd/mnist_usps/seed_* \\
+        --group 'DFA-MCD (energy)' \\
+            work_dirs/s/dfa_mcd/energy/mnist_usps/seed_* \\
         --keys dfa/zero_fraction dfa/dal --out collapse.png
 """
 import argparse

@@ -49,8 +49,7 @@ def parse_config_name(config: str) -> ConfigName:
     """
     name = config_name(config)
     method, _, task = name.rpartition('/')
-    if not config.endswith('.py') or not method or '_base_' in name.split(
-            '/'):
+    if not config.endswith('.py') or not method or '_base_' in name.split('/'):
         raise ValueError(
             f'Config {config!r} is not at configs/<method>/<task>.py (e.g. '
             'configs/dfa_mcd/mnist_usps.py); the benchmark reads the method '

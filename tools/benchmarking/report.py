@@ -7,11 +7,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
+from dfa_lab.analysis.scalars import (ACCURACY_KEY, label_free_criteria,
+                                      pick_validation)
 from .ablation import TABLE8_NOTE, TABLE8_ROWS
 from .config_name import method_label, parse_config_name
 from .paper import PaperAccuracy, paper_accuracy
 from .runs import RunResult, RunSpec
-from dfa_lab.analysis.scalars import ACCURACY_KEY, label_free_criteria, pick_validation
 
 # Baselines first, then the DFA variants of the same hosts, then the
 # ablations in Table 8's order.
@@ -76,8 +77,9 @@ class MethodSummary:
     resumed_seeds: List[int] = field(default_factory=list)
     failures: List[Tuple[int, str]] = field(default_factory=list)
     machines: List[Optional[str]] = field(default_factory=list)
-    label_free_picks: Dict[str, List[Tuple[int, int, float]]] = field(
-        default_factory=dict)
+    label_free_picks: Dict[str,
+                           List[Tuple[int, int,
+                                      float]]] = field(default_factory=dict)
 
     @property
     def paper(self) -> Optional[PaperAccuracy]:
@@ -187,8 +189,8 @@ def pick_cell(summary: MethodSummary, criterion: str) -> str:
     """Mean ± std of the accuracies a criterion picks, and how many seeds
     they cover where some runs did not log it."""
     accuracies = [
-        accuracy for _, _, accuracy in summary.label_free_picks.get(
-            criterion, [])
+        accuracy
+        for _, _, accuracy in summary.label_free_picks.get(criterion, [])
     ]
     cell = format_mean_std(accuracies)
     if accuracies and len(accuracies) < len(summary.seeds):
@@ -196,8 +198,7 @@ def pick_cell(summary: MethodSummary, criterion: str) -> str:
     return cell
 
 
-def table_row(summary: MethodSummary,
-              label: str,
+def table_row(summary: MethodSummary, label: str,
               criteria: Sequence[str] = ()) -> List[str]:
     """The cells of a summary's table row, in :func:`table_columns` order.
 
@@ -235,10 +236,9 @@ def describe_training_machines(summaries: Iterable[MethodSummary]) -> str:
                      for machine in summary.machines)
     if not counts:
         return '-'
-    return '; '.join(
-        f'{machine or "not recorded"} ({count} '
-        f'run{"s" if count > 1 else ""})'
-        for machine, count in counts.most_common())
+    return '; '.join(f'{machine or "not recorded"} ({count} '
+                     f'run{"s" if count > 1 else ""})'
+                     for machine, count in counts.most_common())
 
 
 def render_markdown(summaries: Sequence[MethodSummary], command: str) -> str:
@@ -303,7 +303,8 @@ def summary_to_dict(summary: MethodSummary) -> dict:
         last_validated_iter=summary.last_iters,
         oracle_best=aggregate(summary.best_accuracy),
         label_free_picks={
-            criterion: dict(
+            criterion:
+            dict(
                 aggregate([accuracy for _, _, accuracy in picks]),
                 seeds=[seed for seed, _, _ in picks],
                 iterations=[step for _, step, _ in picks])
@@ -317,7 +318,6 @@ def summary_to_dict(summary: MethodSummary) -> dict:
         failures=[
             dict(seed=seed, reason=reason) for seed, reason in summary.failures
         ])
-
 
 
 def write_report(summaries: Sequence[MethodSummary], out: str,

@@ -23,9 +23,10 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import find_latest_checkpoint
 
+from dfa_lab.analysis.scalars import (ACCURACY_KEY, ValidationRecord,
+                                      load_validation_records)
 from dfa_lab.utils.config import config_name
 from .config_name import parse_config_name
-from dfa_lab.analysis.scalars import ACCURACY_KEY, ValidationRecord, load_validation_records
 
 SEED_KEY = 'randomness.seed'
 _UNSET = object()

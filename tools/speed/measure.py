@@ -19,10 +19,10 @@ from multiprocessing import get_context
 from typing import Callable, Dict, List, NamedTuple, Optional, Tuple
 
 import torch
+from benchmarking import parse_config_name
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 
-from benchmarking import parse_config_name
 from dfa_lab.registry import MODELS, RUNNERS
 from dfa_lab.utils import register_all_modules
 from .plain_loop import PlainMCDLoop, build_model, build_plain_loader
@@ -60,8 +60,7 @@ def check_same_computation(cfg: Config) -> ComputationCheck:
     earlier steps' updates, show that the updates are the same too.
     """
     model = build_model(cfg)
-    plain_model = MODELS.build(cfg.model).to(next(
-        model.parameters()).device)
+    plain_model = MODELS.build(cfg.model).to(next(model.parameters()).device)
     plain_model.load_state_dict(model.state_dict())
     plain_model.train()
     batch = next(iter(build_plain_loader(cfg)))
@@ -83,7 +82,9 @@ def compile_options(compile_mode: str) -> Optional[dict]:
     return None if compile_mode == EAGER else dict(mode=compile_mode)
 
 
-def runner_config(cfg: Config, work_dir: str, max_iters: int,
+def runner_config(cfg: Config,
+                  work_dir: str,
+                  max_iters: int,
                   compile_mode: str = EAGER) -> Config:
     """``cfg`` for a timed Runner: ``max_iters`` iterations in
     ``work_dir``, no validation, no checkpoint, logging at WARNING level,
@@ -108,7 +109,9 @@ def runner_config(cfg: Config, work_dir: str, max_iters: int,
     return cfg
 
 
-def time_dfa_lab(cfg: Config, warmup: int, iters: int,
+def time_dfa_lab(cfg: Config,
+                 warmup: int,
+                 iters: int,
                  compile_mode: str = EAGER) -> List[float]:
     """Seconds of each of ``iters`` training iterations after ``warmup``,
     as mmengine's ``IterTimerHook`` records them: from the end of one
@@ -128,7 +131,9 @@ def time_dfa_lab(cfg: Config, warmup: int, iters: int,
     return [float(t) for t in times[warmup:]]
 
 
-def time_plain(cfg: Config, warmup: int, iters: int,
+def time_plain(cfg: Config,
+               warmup: int,
+               iters: int,
                compile_mode: str = EAGER) -> List[float]:
     """Seconds of each of ``iters`` iterations of :class:`PlainMCDLoop`
     after ``warmup``, timed like :func:`time_dfa_lab`: from the end of one
@@ -217,13 +222,12 @@ def time_in_fresh_process(cfg: Config, variant: Variant, warmup: int,
                            iters).result()
 
 
-def measure_speed(
-        configs: Dict[str, Config],
-        variants: List[Variant],
-        warmup: int,
-        iters: int,
-        rounds: int,
-        echo: Callable[[str], None] = print) -> List[SpeedResult]:
+def measure_speed(configs: Dict[str, Config],
+                  variants: List[Variant],
+                  warmup: int,
+                  iters: int,
+                  rounds: int,
+                  echo: Callable[[str], None] = print) -> List[SpeedResult]:
     """Time every config under every variant, ``rounds`` times, each run in
     a fresh process.
 
@@ -242,14 +246,16 @@ def measure_speed(
     Returns:
         list[SpeedResult]: Config by config, variant by variant.
     """
-    results = {(path, variant): SpeedResult(path, variant)
-               for path in configs for variant in variants}
+    results = {
+        (path, variant): SpeedResult(path, variant)
+        for path in configs
+        for variant in variants
+    }
     order = list(results)
     for index in range(rounds):
         for key in (order if index % 2 == 0 else order[::-1]):
             path, variant = key
-            mean = time_in_fresh_process(configs[path], variant, warmup,
-                                         iters)
+            mean = time_in_fresh_process(configs[path], variant, warmup, iters)
             results[key].round_means.append(mean)
             echo(f'[round {index + 1}/{rounds}] {results[key].method} '
                  f'{variant.runner} {variant.compile_mode} '

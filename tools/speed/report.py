@@ -6,9 +6,9 @@ import os.path as osp
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Sequence, Tuple
 
+from benchmarking import parse_config_name
 from mmengine.config import Config
 
-from benchmarking import parse_config_name
 from .measure import EAGER, ComputationCheck, SpeedResult, Variant
 
 #: One DFA-MCD epoch over one MCD epoch in the paper (SVHN->MNIST, RTX 2070).
@@ -44,16 +44,15 @@ class SpeedRecord:
     warmup: int
     iters: int
     runner: str
-    results: List[Tuple[str, str, str, int, List[float]]] = field(
-        default_factory=list)
-    checks: Dict[str, Tuple[List[float], List[float]]] = field(
-        default_factory=dict)
+    results: List[Tuple[str, str, str, int,
+                        List[float]]] = field(default_factory=list)
+    checks: Dict[str, Tuple[List[float],
+                            List[float]]] = field(default_factory=dict)
 
     @classmethod
     def create(cls, label: str, command: str, machine: str,
                load_average: Sequence[float], warmup: int, iters: int,
-               configs: Dict[str, Config],
-               results: Sequence[SpeedResult],
+               configs: Dict[str, Config], results: Sequence[SpeedResult],
                checks: Dict[str, ComputationCheck]) -> 'SpeedRecord':
         runner = ' | '.join(
             dict.fromkeys(describe_runner(cfg) for cfg in configs.values()))
@@ -76,9 +75,8 @@ class SpeedRecord:
     def speed_results(self) -> List[SpeedResult]:
         return [
             SpeedResult(config, Variant(runner, compile_mode, threads),
-                        round_means)
-            for config, runner, compile_mode, threads, round_means in
-            self.results
+                        round_means) for config, runner, compile_mode, threads,
+            round_means in self.results
         ]
 
     def dump(self, path: str) -> None:
@@ -158,11 +156,11 @@ def render_record(record: SpeedRecord) -> str:
     for result in results:
         variant = result.variant
         per_round = ', '.join(f'{s:.4f}' for s in result.round_means)
-        plain = seconds.get(
-            (result.config, Variant('plain', variant.compile_mode,
-                                    variant.threads)))
-        eager = seconds.get((result.config,
-                             Variant(variant.runner, EAGER, variant.threads)))
+        plain = seconds.get((result.config,
+                             Variant('plain', variant.compile_mode,
+                                     variant.threads)))
+        eager = seconds.get(
+            (result.config, Variant(variant.runner, EAGER, variant.threads)))
         lines.append(
             f'| {result.method} | {variant.runner} | '
             f'{_compiled(variant.compile_mode)} | {variant.threads} | '
@@ -207,8 +205,8 @@ def _ratio(numerator: float, denominator) -> str:
 
 def render_block(records: Sequence[SpeedRecord]) -> str:
     """Every record, between the :data:`BEGIN` and :data:`END` lines."""
-    return '\n'.join([BEGIN, ''] + [render_record(r) for r in records] +
-                     [END]) + '\n'
+    return '\n'.join([BEGIN, ''] + [render_record(r)
+                                    for r in records] + [END]) + '\n'
 
 
 def load_records(record_dir: str) -> List[SpeedRecord]:

@@ -29,7 +29,10 @@ image_list = dict(
 # Resize to 256x256, then a random 224 crop and flip (training) or the
 # centre crop (testing); ImageNet normalisation.
 train_transform = dict(
-    type='ResizeCrop', resize_size=256, crop_size=224, crop='random',
+    type='ResizeCrop',
+    resize_size=256,
+    crop_size=224,
+    crop='random',
     flip=True)
 test_transform = dict(
     type='ResizeCrop', resize_size=256, crop_size=224, crop='center')

@@ -7,16 +7,27 @@ _base_ = ['./uda_loaders.py']
 # are gathered there.
 data_root = 'data'
 source_train = dict(
-    type='SVHN', data_root=data_root, split='train',
-    image_size=32, channels=3, device='auto')
+    type='SVHN',
+    data_root=data_root,
+    split='train',
+    image_size=32,
+    channels=3,
+    device='auto')
 target_train = dict(
-    type='MNIST', data_root=data_root, split='train',
-    image_size=32, channels=3, device='auto')
+    type='MNIST',
+    data_root=data_root,
+    split='train',
+    image_size=32,
+    channels=3,
+    device='auto')
 target_test = dict(
-    type='MNIST', data_root=data_root, split='test',
-    image_size=32, channels=3, device='auto')
-train_dataloader = dict(
-    dataset=dict(source=source_train, target=target_train))
+    type='MNIST',
+    data_root=data_root,
+    split='test',
+    image_size=32,
+    channels=3,
+    device='auto')
+train_dataloader = dict(dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)
 test_dataloader = dict(dataset=target_test)
 train_cfg = dict(max_iters=20000, val_interval=2000)

@@ -4,16 +4,18 @@
 # the GPU when there is one, and batches are gathered there.
 _base_ = ['./uda_loaders.py']
 source_train = dict(
-    type='SynDigits', num_samples=10000, seed=0, split='train',
-    image_size=28, channels=1, device='auto')
+    type='SynDigits',
+    num_samples=10000,
+    seed=0,
+    split='train',
+    image_size=28,
+    channels=1,
+    device='auto')
 target_train = dict(
-    type='UCIDigits', split='train', image_size=28, channels=1,
-    device='auto')
+    type='UCIDigits', split='train', image_size=28, channels=1, device='auto')
 target_test = dict(
-    type='UCIDigits', split='test', image_size=28, channels=1,
-    device='auto')
-train_dataloader = dict(
-    dataset=dict(source=source_train, target=target_train))
+    type='UCIDigits', split='test', image_size=28, channels=1, device='auto')
+train_dataloader = dict(dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)
 test_dataloader = dict(dataset=target_test)
 train_cfg = dict(max_iters=300, val_interval=150)
@@ -21,5 +23,11 @@ train_cfg = dict(max_iters=300, val_interval=150)
 # after 300 iterations, mean of seeds 1-3); every run's summary
 # (TrainingSummaryHook) prints it next to its own accuracy.
 reference_accuracy = dict(
-    iters=300, seeds=[1, 2, 3], results='docs/results/embedded.md',
-    accuracy={'source-only': 37.5, 'MCD': 52.0, 'DFA-MCD': 52.7})
+    iters=300,
+    seeds=[1, 2, 3],
+    results='docs/results/embedded.md',
+    accuracy={
+        'source-only': 37.5,
+        'MCD': 52.0,
+        'DFA-MCD': 52.7
+    })

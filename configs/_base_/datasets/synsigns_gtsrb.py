@@ -7,13 +7,14 @@ data_root = 'data'
 source_train = dict(
     type='SynSigns', data_root=data_root, image_size=40, channels=3)
 target_train = dict(
-    type='GTSRB', data_root=data_root, split='train',
-    image_size=40, channels=3)
+    type='GTSRB',
+    data_root=data_root,
+    split='train',
+    image_size=40,
+    channels=3)
 target_test = dict(
-    type='GTSRB', data_root=data_root, split='test',
-    image_size=40, channels=3)
-train_dataloader = dict(
-    dataset=dict(source=source_train, target=target_train))
+    type='GTSRB', data_root=data_root, split='test', image_size=40, channels=3)
+train_dataloader = dict(dataset=dict(source=source_train, target=target_train))
 val_dataloader = dict(dataset=target_test)
 test_dataloader = dict(dataset=target_test)
 train_cfg = dict(max_iters=20000, val_interval=2000)

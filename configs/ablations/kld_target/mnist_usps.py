@@ -4,5 +4,5 @@
 # gives the closed-form Gaussian KL.
 _base_ = ['../../ent/mnist_usps.py']
 model = dict(
-    aligner=dict(type='PriorKLAligner', alpha=0.01, beta=10.0,
-                 kl_mode='softmax'))
+    aligner=dict(
+        type='PriorKLAligner', alpha=0.01, beta=10.0, kl_mode='softmax'))

@@ -32,8 +32,8 @@ def information_maximization(probs: Tensor) -> Tensor:
     every prediction is confident (low mean entropy) and the classes are
     used evenly (high entropy of the mean prediction).
     """
-    return probability_entropy(probs.mean(dim=0)) - probability_entropy(
-        probs).mean()
+    return probability_entropy(
+        probs.mean(dim=0)) - probability_entropy(probs).mean()
 
 
 def soft_neighborhood_density(probs: Tensor,

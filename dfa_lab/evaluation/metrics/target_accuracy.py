@@ -15,8 +15,7 @@ def accuracy(pred: torch.Tensor, gt: torch.Tensor) -> float:
 def mean_class_accuracy(pred: torch.Tensor, gt: torch.Tensor) -> float:
     """Mean over the classes present in ``gt`` of each class's accuracy
     (recall), in percent: the VisDA-2017 measure."""
-    per_class = [(pred[gt == c] == c).float().mean()
-                 for c in torch.unique(gt)]
+    per_class = [(pred[gt == c] == c).float().mean() for c in torch.unique(gt)]
     return torch.stack(per_class).mean().item() * 100
 
 

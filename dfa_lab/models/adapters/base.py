@@ -70,11 +70,13 @@ class BaseAdapter(BaseModel):
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
         self.backbone = MODELS.build(backbone)
-        self.classifiers = ClassifierSet(
-            {name: MODELS.build(
+        self.classifiers = ClassifierSet({
+            name:
+            MODELS.build(
                 classifier,
                 default_args=dict(in_channels=self.backbone.latent_dim))
-             for name in self.classifier_names})
+            for name in self.classifier_names
+        })
         self.aligner = None if aligner is None else MODELS.build(
             aligner, default_args=dict(backbone=self.backbone))
         if self.aligner is not None and self.aligner.needs_source_pass \
@@ -119,8 +121,9 @@ class BaseAdapter(BaseModel):
         # log mean exp of the log-probabilities: finite even where a
         # probability underflows to zero.
         return {
-            name: out.view(batch, crops, -1).log_softmax(dim=-1).logsumexp(
-                dim=1) - math.log(crops)
+            name:
+            out.view(batch, crops, -1).log_softmax(dim=-1).logsumexp(dim=1) -
+            math.log(crops)
             for name, out in logits.items()
         }
 
@@ -151,7 +154,10 @@ class BaseAdapter(BaseModel):
         for i in range(prediction.shape[0]):
             sample = dict(
                 pred_logits=prediction[i],
-                head_logits={name: out[i] for name, out in heads.items()})
+                head_logits={
+                    name: out[i]
+                    for name, out in heads.items()
+                })
             if label is not None:
                 sample['gt_label'] = label[i]
             samples.append(sample)
@@ -193,11 +199,11 @@ class BaseAdapter(BaseModel):
             network.compile(**options)
 
     # ------------------------------------------------------------- training
-    def aligner_losses(self,
-                       encoded: EncoderOutput,
-                       domain: str,
-                       source: Optional[EncoderOutput] = None
-                       ) -> Dict[str, Tensor]:
+    def aligner_losses(
+            self,
+            encoded: EncoderOutput,
+            domain: str,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         """Aligner hook point: the aligner's losses for one encoder pass,
         or none without an aligner.
 
@@ -211,11 +217,11 @@ class BaseAdapter(BaseModel):
             return {}
         return self.aligner(encoded, domain, source=source)
 
-    def source_losses(self,
-                      source: EncoderOutput,
-                      labels: Tensor,
-                      logits: Optional[Dict[str, Tensor]] = None
-                      ) -> Dict[str, Tensor]:
+    def source_losses(
+            self,
+            source: EncoderOutput,
+            labels: Tensor,
+            logits: Optional[Dict[str, Tensor]] = None) -> Dict[str, Tensor]:
         """The source objective every host shares: ``L_cls`` of every head
         (eq. 16) and the aligner's source term (e.g. ``alpha L_kld``, eq.
         17).
@@ -232,16 +238,17 @@ class BaseAdapter(BaseModel):
         losses.update(self.aligner_losses(source, 'source'))
         return losses
 
-    def source_classification_losses(
-            self, logits: Dict[str, Tensor],
-            labels: Tensor) -> Dict[str, Tensor]:
+    def source_classification_losses(self, logits: Dict[str, Tensor],
+                                     labels: Tensor) -> Dict[str, Tensor]:
         """``L_cls`` of every head, named ``loss_cls`` or ``loss_cls_<head>``
         when there are several."""
         if len(logits) == 1:
             (head_logits, ) = logits.values()
             return {'loss_cls': self.loss_cls(head_logits, labels)}
-        return {f'loss_cls_{name}': self.loss_cls(out, labels)
-                for name, out in logits.items()}
+        return {
+            f'loss_cls_{name}': self.loss_cls(out, labels)
+            for name, out in logits.items()
+        }
 
     @staticmethod
     def unpack_uda_batch(data: dict) -> Tuple[Tensor, Tensor, Tensor]:
@@ -276,8 +283,8 @@ class BaseAdapter(BaseModel):
 
 def _describe(data) -> str:
     if isinstance(data, dict):
-        return '{' + ', '.join(
-            f'{k}: {_describe(v)}' for k, v in data.items()) + '}'
+        return '{' + ', '.join(f'{k}: {_describe(v)}'
+                               for k, v in data.items()) + '}'
     if isinstance(data, torch.Tensor):
         return f'Tensor{tuple(data.shape)}'
     return type(data).__name__
@@ -289,10 +296,12 @@ def require_optim_wrapper_dict(optim_wrapper, names: List[str],
     :class:`OptimWrapperDict` with exactly ``names``."""
     if not isinstance(optim_wrapper, OptimWrapperDict) or \
             set(optim_wrapper.keys()) != set(names):
-        got = (sorted(optim_wrapper.keys()) if isinstance(
-            optim_wrapper, OptimWrapperDict) else type(optim_wrapper).__name__)
+        got = (
+            sorted(optim_wrapper.keys())
+            if isinstance(optim_wrapper, OptimWrapperDict) else
+            type(optim_wrapper).__name__)
         raise TypeError(
             f'{adapter} needs one optimizer per group {names}: set '
-            "optim_wrapper=dict(constructor='MultiOptimWrapperConstructor', "
-            + ', '.join(f'{n}=dict(...)' for n in names) +
-            f') in the config; got {got}.')
+            "optim_wrapper=dict(constructor='MultiOptimWrapperConstructor', " +
+            ', '.join(f'{n}=dict(...)'
+                      for n in names) + f') in the config; got {got}.')

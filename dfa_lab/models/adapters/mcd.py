@@ -81,9 +81,9 @@ class MCD(BaseAdapter):
         self.step_optimizers(loss, step=both, zero=both)
         return _prefixed('step1', log_vars)
 
-    def maximize_discrepancy(self, x_s: Tensor, y_s: Tensor, x_t: Tensor,
-                             optim_wrapper: OptimWrapperDict
-                             ) -> Dict[str, Tensor]:
+    def maximize_discrepancy(
+            self, x_s: Tensor, y_s: Tensor, x_t: Tensor,
+            optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """Step 2: with ``G`` fixed, update ``F1``, ``F2`` to stay accurate
         on the source while disagreeing on the target."""
         classifiers = optim_wrapper['classifiers']
@@ -101,9 +101,9 @@ class MCD(BaseAdapter):
             loss, step=(classifiers, ), zero=tuple(optim_wrapper.values()))
         return _prefixed('step2', log_vars)
 
-    def minimize_discrepancy(self, x_t: Tensor,
-                             optim_wrapper: OptimWrapperDict
-                             ) -> Dict[str, Tensor]:
+    def minimize_discrepancy(
+            self, x_t: Tensor,
+            optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
         """Step 3: with ``F1``, ``F2`` fixed, update ``G`` (and the
         aligner) ``num_k`` times on the target discrepancy plus the
         aligner's target term. Logs the mean over the ``num_k`` updates."""
@@ -122,10 +122,11 @@ class MCD(BaseAdapter):
             self.step_optimizers(
                 loss, step=(generator, ), zero=tuple(optim_wrapper.values()))
             step_logs.append(log_vars)
-        return _prefixed('step3', {
-            key: sum(log[key] for log in step_logs) / self.num_k
-            for key in step_logs[0]
-        })
+        return _prefixed(
+            'step3', {
+                key: sum(log[key] for log in step_logs) / self.num_k
+                for key in step_logs[0]
+            })
 
 
 def _prefixed(prefix: str, log_vars: Dict[str, Tensor]) -> Dict[str, Tensor]:

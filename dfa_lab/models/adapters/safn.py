@@ -20,8 +20,11 @@ class EmbeddingClassifierSet(ClassifierSet):
     distributed wrapper around the set sees the whole computation.
     """
 
-    def forward(self, features: Tensor, return_embedding: bool = False
-                ) -> Dict[str, Union[Tensor, Tuple[Tensor, Tensor]]]:
+    def forward(
+        self,
+        features: Tensor,
+        return_embedding: bool = False
+    ) -> Dict[str, Union[Tensor, Tuple[Tensor, Tensor]]]:
         """Logits of every head, or ``(embedding, logits)`` of every head
         with ``return_embedding=True``."""
         if not return_embedding:
@@ -62,7 +65,8 @@ class SAFN(ENT):
 
     def __init__(self,
                  loss_feature_norm: dict = dict(
-                     type='AdaptiveFeatureNormLoss', delta_r=1.0,
+                     type='AdaptiveFeatureNormLoss',
+                     delta_r=1.0,
                      loss_weight=0.05),
                  loss_ent: dict = dict(type='EntropyLoss', loss_weight=0.1),
                  **kwargs):
@@ -84,22 +88,23 @@ class SAFN(ENT):
         (embedding_and_logits, ) = outputs.values()
         return embedding_and_logits
 
-    def source_losses(self,
-                      source: EncoderOutput,
-                      labels: Tensor,
-                      logits: Optional[Dict[str, Tensor]] = None
-                      ) -> Dict[str, Tensor]:
+    def source_losses(
+            self,
+            source: EncoderOutput,
+            labels: Tensor,
+            logits: Optional[Dict[str, Tensor]] = None) -> Dict[str, Tensor]:
         """``L_cls``, ``kappa L_d`` of the source embeddings and the
         aligner's source term (hook point)."""
         embedding, head_logits = self.embed_and_classify(source.flat)
-        losses = super().source_losses(
-            source, labels, {self.classifier_names[0]: head_logits})
+        losses = super().source_losses(source, labels,
+                                       {self.classifier_names[0]: head_logits})
         losses['loss_feature_norm_source'] = self.loss_feature_norm(embedding)
         return losses
 
-    def target_losses(self, x_t: Tensor,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            x_t: Tensor,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         """``L_ent``, ``kappa L_d`` of the target embeddings and the
         aligner's target term (hook point)."""
         target = self.backbone(x_t)

@@ -30,9 +30,10 @@ class SourceOnly(BaseAdapter):
         optim_wrapper.update_params(loss)
         return log_vars
 
-    def target_losses(self, x_t: Tensor,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            x_t: Tensor,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         """Source-only training has no target objective."""
         return {}
 
@@ -53,15 +54,14 @@ class ENT(SourceOnly):
         **kwargs: See :class:`BaseAdapter`.
     """
 
-    def __init__(self,
-                 loss_ent: dict = dict(type='EntropyLoss'),
-                 **kwargs):
+    def __init__(self, loss_ent: dict = dict(type='EntropyLoss'), **kwargs):
         super().__init__(**kwargs)
         self.loss_ent = MODELS.build(loss_ent)
 
-    def target_losses(self, x_t: Tensor,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            x_t: Tensor,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         """``L_ent`` on target predictions and the aligner's target term
         (hook point), which also sees the update's source pass."""
         target = self.backbone(x_t)

@@ -3,6 +3,5 @@ from .base import BaseAligner, build_decoder
 from .dfa import DFA
 
 __all__ = [
-    'BaseAligner', 'build_decoder', 'DFA', 'PriorKLAligner', 'DALDir',
-    'KLLDir'
+    'BaseAligner', 'build_decoder', 'DFA', 'PriorKLAligner', 'DALDir', 'KLLDir'
 ]

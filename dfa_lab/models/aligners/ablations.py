@@ -71,10 +71,10 @@ class PriorKLAligner(BaseAligner):
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         return {'loss_kld': self.loss_kld(encoded.latent)}
 
-    def target_losses(self,
-                      encoded: EncoderOutput,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            encoded: EncoderOutput,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         if self.loss_kld_target is None:
             return {}
         return {'loss_kld_target': self.loss_kld_target(encoded.latent)}
@@ -121,10 +121,10 @@ class DALDir(BaseAligner):
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         return {}
 
-    def target_losses(self,
-                      encoded: EncoderOutput,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            encoded: EncoderOutput,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         if source.latent.shape != encoded.latent.shape:
             # The L1 compares the decoded batches sample by sample (by
             # index, with no pairing meant), which needs equal batches.
@@ -195,17 +195,16 @@ class KLLDir(BaseAligner):
                 'backbone does not return it (EncoderOutput.inputs).')
         decoded = self.decoder(encoded.latent, encoded)
         return {
-            f'loss_recon_{domain}':
-            self.loss_recon(decoded, encoded.inputs)
+            f'loss_recon_{domain}': self.loss_recon(decoded, encoded.inputs)
         }
 
     def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
         return self.reconstruction_losses(encoded, 'source')
 
-    def target_losses(self,
-                      encoded: EncoderOutput,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            encoded: EncoderOutput,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         losses = {
             'loss_klldir': self.loss_klldir(encoded.latent, source.latent)
         }

@@ -8,8 +8,8 @@ from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
 
 
-def build_decoder(backbone: nn.Module, decoder: Optional[dict] = None
-                  ) -> nn.Module:
+def build_decoder(backbone: nn.Module,
+                  decoder: Optional[dict] = None) -> nn.Module:
     """Build the decoder that mirrors ``backbone``.
 
     Args:
@@ -21,10 +21,9 @@ def build_decoder(backbone: nn.Module, decoder: Optional[dict] = None
     cfg = dict(decoder or {})
     if 'type' not in cfg:
         if not hasattr(backbone, 'decoder_type'):
-            raise TypeError(
-                f'{type(backbone).__name__} names no decoder (no '
-                '`decoder_type` attribute): give the aligner '
-                "decoder=dict(type=...).")
+            raise TypeError(f'{type(backbone).__name__} names no decoder (no '
+                            '`decoder_type` attribute): give the aligner '
+                            "decoder=dict(type=...).")
         cfg['type'] = backbone.decoder_type
     return MODELS.build(cfg, default_args=dict(encoder=backbone))
 
@@ -59,7 +58,8 @@ class BaseAligner(BaseModule):
     #: Whether :meth:`target_losses` needs the source pass of the update.
     needs_source_pass: bool = False
 
-    def __init__(self, backbone: Optional[nn.Module] = None,
+    def __init__(self,
+                 backbone: Optional[nn.Module] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(init_cfg=init_cfg)
 
@@ -105,10 +105,10 @@ class BaseAligner(BaseModule):
         """Losses added to the adapter's source objective."""
         raise NotImplementedError
 
-    def target_losses(self,
-                      encoded: EncoderOutput,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            encoded: EncoderOutput,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         """Losses added to the adapter's target (generator) objective.
 
         Args:

@@ -109,22 +109,25 @@ class DFA(BaseAligner):
             both, encoded, branches=2).chunk(2)
         return decoded_target, decoded_prior
 
-    def target_losses(self,
-                      encoded: EncoderOutput,
-                      source: Optional[EncoderOutput] = None
-                      ) -> Dict[str, Tensor]:
+    def target_losses(
+            self,
+            encoded: EncoderOutput,
+            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
         decoded_target, decoded_prior = self.decode_target_and_prior(encoded)
         dal = self.alignment(decoded_target, decoded_prior)
         losses = {'loss_dal': self.beta * dal}
         with torch.no_grad():
             latent = encoded.latent
             losses.update({
-                'dfa/dal': dal.detach(),
+                'dfa/dal':
+                dal.detach(),
                 'dfa/zero_fraction': (decoded_target == 0).float().mean(),
                 'dfa/decoded_std':
                 decoded_target.std(dim=0, correction=0).mean(),
-                'dfa/target_latent_mean': latent.mean(),
-                'dfa/target_latent_std': latent.std(correction=0),
+                'dfa/target_latent_mean':
+                latent.mean(),
+                'dfa/target_latent_std':
+                latent.std(correction=0),
             })
         return losses
 
@@ -133,4 +136,3 @@ def _weight(name: str, value) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f'DFA {name} must be a number, got {value!r}.')
     return float(value)
-

@@ -1,4 +1,4 @@
-"""The digit CNNs of MCD (Saito et al., CVPR 2018) used by DFA's digit tasks."""
+"""The digit CNNs of MCD (Saito et al., CVPR 2018), DFA's digit networks."""
 from typing import List, Optional, Tuple
 
 import torch
@@ -28,7 +28,9 @@ class ConvStage(nn.Module):
         self.bn = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
         self.pool = None if pool is None else nn.MaxPool2d(
-            kernel_size=pool[0], stride=pool[1], padding=pool[2],
+            kernel_size=pool[0],
+            stride=pool[1],
+            padding=pool[2],
             return_indices=True)
 
 
@@ -68,20 +70,32 @@ class DigitCNN(BaseModule):
 
     # Each stage: (out_channels, kernel_size, padding, pool or None).
     arch_settings = {
-        'usps': dict(in_channels=1, input_size=28, stages=[
-            (32, 5, 0, (2, 2, 0)),
-            (48, 5, 0, (2, 2, 0)),
-        ]),
-        'svhn': dict(in_channels=3, input_size=32, stages=[
-            (64, 5, 2, (3, 2, 1)),
-            (64, 5, 2, (3, 2, 1)),
-            (128, 5, 2, None),
-        ]),
-        'gtsrb': dict(in_channels=3, input_size=40, stages=[
-            (96, 5, 2, (2, 2, 0)),
-            (144, 3, 1, (2, 2, 0)),
-            (256, 5, 2, (2, 2, 0)),
-        ]),
+        'usps':
+        dict(
+            in_channels=1,
+            input_size=28,
+            stages=[
+                (32, 5, 0, (2, 2, 0)),
+                (48, 5, 0, (2, 2, 0)),
+            ]),
+        'svhn':
+        dict(
+            in_channels=3,
+            input_size=32,
+            stages=[
+                (64, 5, 2, (3, 2, 1)),
+                (64, 5, 2, (3, 2, 1)),
+                (128, 5, 2, None),
+            ]),
+        'gtsrb':
+        dict(
+            in_channels=3,
+            input_size=40,
+            stages=[
+                (96, 5, 2, (2, 2, 0)),
+                (144, 3, 1, (2, 2, 0)),
+                (256, 5, 2, (2, 2, 0)),
+            ]),
     }
 
     def __init__(self,
@@ -116,8 +130,8 @@ class DigitCNN(BaseModule):
             conv = stage.conv
             size = size + 2 * conv.padding[0] - conv.kernel_size[0] + 1
             if stage.pool is not None:
-                size = (size + 2 * stage.pool.padding - stage.pool.kernel_size
-                        ) // stage.pool.stride + 1
+                size = (size + 2 * stage.pool.padding -
+                        stage.pool.kernel_size) // stage.pool.stride + 1
         return (self.out_channels, size, size)
 
     @property
@@ -128,16 +142,16 @@ class DigitCNN(BaseModule):
 
     def forward(self, x: Tensor) -> EncoderOutput:
         size = self.input_size
-        if x.dim() != 4 or tuple(x.shape[1:]) != (self.in_channels, size,
-                                                  size):
+        if x.dim() != 4 or tuple(
+                x.shape[1:]) != (self.in_channels, size, size):
             raise ValueError(
                 f'DigitCNN({self.arch!r}) expects (B, {self.in_channels}, '
                 f'{size}, {size}) images, got shape {tuple(x.shape)}. Set '
                 f'the datasets\' image_size={size} and channels='
                 f'{self.in_channels}, or choose the arch made for your '
-                'images (' + ', '.join(
-                    f"{name!r}: {s['input_size']}x{s['input_size']}"
-                    for name, s in self.arch_settings.items()) + ').')
+                'images (' +
+                ', '.join(f"{name!r}: {s['input_size']}x{s['input_size']}"
+                          for name, s in self.arch_settings.items()) + ').')
         inputs = x
         x = x.contiguous(memory_format=self.memory_format)
         indices: List[Tensor] = []
@@ -149,4 +163,3 @@ class DigitCNN(BaseModule):
                 x, idx = stage.pool(x)
                 indices.append(idx)
         return EncoderOutput(x, tuple(indices), tuple(shapes), inputs)
-

@@ -131,16 +131,16 @@ class TimmResNet(BaseModule):
             f'{tuple(own[key].shape)}' for key, value in state.items()
             if key in own and value.shape != own[key].shape
         ]
-        problems = [(name, keys) for name, keys in (
-            ('missing keys', missing), ('unexpected keys', unexpected),
-            ('shape mismatches', mismatched)) if keys]
+        problems = [(name, keys)
+                    for name, keys in (('missing keys', missing),
+                                       ('unexpected keys', unexpected),
+                                       ('shape mismatches', mismatched))
+                    if keys]
         if problems:
-            details = '; '.join(
-                f'{len(keys)} {name}, e.g. {keys[:4]}'
-                for name, keys in problems)
-            raise ValueError(
-                f'Checkpoint {path} does not fit TimmResNet'
-                f'({self.model_name!r}): {details}.')
+            details = '; '.join(f'{len(keys)} {name}, e.g. {keys[:4]}'
+                                for name, keys in problems)
+            raise ValueError(f'Checkpoint {path} does not fit TimmResNet'
+                             f'({self.model_name!r}): {details}.')
         self.load_state_dict(state)
 
     def forward(self, x: Tensor) -> EncoderOutput:
@@ -154,13 +154,17 @@ class TimmResNet(BaseModule):
         pool_input_shape = x.shape
         pool = self.maxpool
         x, indices = F.max_pool2d(
-            x, pool.kernel_size, pool.stride, pool.padding, pool.dilation,
-            ceil_mode=pool.ceil_mode, return_indices=True)
+            x,
+            pool.kernel_size,
+            pool.stride,
+            pool.padding,
+            pool.dilation,
+            ceil_mode=pool.ceil_mode,
+            return_indices=True)
         for stage in self.stages:
             x = stage(x)
         latent = F.adaptive_avg_pool2d(x, 1).flatten(1)
-        return EncoderOutput(latent, (indices, ), (pool_input_shape, ),
-                             inputs)
+        return EncoderOutput(latent, (indices, ), (pool_input_shape, ), inputs)
 
 
 def _backbone_state(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
@@ -168,8 +172,10 @@ def _backbone_state(state: Dict[str, Tensor]) -> Dict[str, Tensor]:
     distributed wrapper's ``module.`` prefix, without a whole model's
     ``backbone.`` prefix (and the model's other networks) and without a
     classifier."""
-    state = {_strip_prefix(key, 'module.'): value
-             for key, value in state.items()}
+    state = {
+        _strip_prefix(key, 'module.'): value
+        for key, value in state.items()
+    }
     if any(key.startswith('backbone.') for key in state):
         state = {
             key[len('backbone.'):]: value

@@ -22,8 +22,8 @@ class _SingleChannelTransposedConv(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x: Tensor, weight: Tensor,
-                padding: Tuple[int, int]) -> Tensor:
+    def forward(ctx, x: Tensor, weight: Tensor, padding: Tuple[int,
+                                                               int]) -> Tensor:
         ctx.save_for_backward(x, weight)
         ctx.padding = padding
         batch, channels, height, width = x.shape
@@ -33,8 +33,10 @@ class _SingleChannelTransposedConv(torch.autograd.Function):
         pixels = x.permute(0, 2, 3, 1).reshape(batch, height * width,
                                                channels).transpose(1, 2)
         columns = torch.matmul(weight.reshape(channels, -1).t(), pixels)
-        size = [n + k - 1 - 2 * p
-                for n, k, p in zip((height, width), kernel, padding)]
+        size = [
+            n + k - 1 - 2 * p
+            for n, k, p in zip((height, width), kernel, padding)
+        ]
         return F.fold(columns, size, kernel, padding=padding)
 
     @staticmethod
@@ -42,8 +44,8 @@ class _SingleChannelTransposedConv(torch.autograd.Function):
         x, weight = ctx.saved_tensors
         grad_x, grad_weight, _ = torch.ops.aten.convolution_backward(
             grad, x, weight, None, [1, 1], list(ctx.padding), [1, 1], True,
-            [0, 0], 1, [ctx.needs_input_grad[0], ctx.needs_input_grad[1],
-                        False])
+            [0, 0], 1,
+            [ctx.needs_input_grad[0], ctx.needs_input_grad[1], False])
         return grad_x, grad_weight, None
 
 
@@ -78,8 +80,8 @@ class LatentResidualBlock(nn.Module):
         self.conv2 = nn.Conv2d(channels, channels, 5, padding=2)
         self.bn2 = nn.BatchNorm2d(channels, affine=bn_affine)
 
-    def forward(self, z: Tensor,
-                normalize: Callable[[nn.Module, Tensor], Tensor]) -> Tensor:
+    def forward(self, z: Tensor, normalize: Callable[[nn.Module, Tensor],
+                                                     Tensor]) -> Tensor:
         """Args:
             z: Latent maps.
             normalize: Applies one of the block's BatchNorms to a tensor
@@ -147,11 +149,14 @@ class DigitDecoder(BaseDecoder):
         convs = [stage.conv for stage in self._encoder_stages]
         self.residual = LatentResidualBlock(
             encoder.out_channels, bn_affine) if residual_block else None
-        self.bns = nn.ModuleList(
-            self.batch_norm(c.in_channels) for c in convs)
+        self.bns = nn.ModuleList(self.batch_norm(c.in_channels) for c in convs)
         self.deconvs = None if tied else nn.ModuleList(
-            nn.ConvTranspose2d(c.out_channels, c.in_channels, c.kernel_size,
-                               padding=c.padding, bias=False) for c in convs)
+            nn.ConvTranspose2d(
+                c.out_channels,
+                c.in_channels,
+                c.kernel_size,
+                padding=c.padding,
+                bias=False) for c in convs)
         self.to(memory_format=encoder.memory_format)
 
     def transposed_weights(self) -> List[Tensor]:
@@ -183,8 +188,10 @@ class DigitDecoder(BaseDecoder):
         """
         pooling.check_decodable(latent, branches)
         # cat, unlike repeat, keeps the indices' channels-last layout.
-        indices = [torch.cat([idx] * branches) if branches > 1 else idx
-                   for idx in pooling.pool_indices]
+        indices = [
+            torch.cat([idx] * branches) if branches > 1 else idx
+            for idx in pooling.pool_indices
+        ]
         shapes = list(pooling.pool_input_shapes)
 
         def normalize(bn: nn.Module, h: Tensor) -> Tensor:
@@ -198,8 +205,12 @@ class DigitDecoder(BaseDecoder):
             pool = stage.pool
             if pool is not None:
                 x = F.max_unpool2d(
-                    x, indices.pop(), pool.kernel_size, pool.stride,
-                    pool.padding, output_size=shapes.pop()[-2:])
+                    x,
+                    indices.pop(),
+                    pool.kernel_size,
+                    pool.stride,
+                    pool.padding,
+                    output_size=shapes.pop()[-2:])
             x = transposed_conv2d(x, weight, stage.conv.padding)
             x = F.relu(normalize(bn, x))
         return x

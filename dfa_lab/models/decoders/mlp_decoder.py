@@ -76,8 +76,8 @@ class MLPDecoder(BaseDecoder):
         """
         pooling.check_decodable(latent, branches)
         x = latent
-        for index, (fc, bias) in enumerate(
-                zip(self._encoder_fcs, self.biases)):
+        for index, (fc,
+                    bias) in enumerate(zip(self._encoder_fcs, self.biases)):
             x = F.relu(F.linear(x, fc.weight.t(), bias))
             if index == 0:
                 x = self.normalize(self.bn, x, branches)

@@ -19,9 +19,8 @@ Normalize = Callable[[nn.Module, Tensor], Tensor]
 def conv_output_size(size: Sequence[int], conv: nn.Conv2d) -> Size:
     """Spatial size of ``conv``'s output for an input of ``size``."""
     return tuple(
-        (n + 2 * p - d * (k - 1) - 1) // s + 1
-        for n, k, s, p, d in zip(size, conv.kernel_size, conv.stride,
-                                 conv.padding, conv.dilation))
+        (n + 2 * p - d * (k - 1) - 1) // s + 1 for n, k, s, p, d in zip(
+            size, conv.kernel_size, conv.stride, conv.padding, conv.dilation))
 
 
 class TransposedConv(nn.Module):
@@ -46,9 +45,14 @@ class TransposedConv(nn.Module):
         # A tuple, not an attribute nn.Module would register.
         self._conv = (conv, )
         self.deconv = None if tied else nn.ConvTranspose2d(
-            conv.out_channels, conv.in_channels, conv.kernel_size,
-            stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
-            groups=conv.groups, bias=False)
+            conv.out_channels,
+            conv.in_channels,
+            conv.kernel_size,
+            stride=conv.stride,
+            padding=conv.padding,
+            dilation=conv.dilation,
+            groups=conv.groups,
+            bias=False)
         self.bn = nn.BatchNorm2d(conv.in_channels, affine=bn_affine)
 
     @property
@@ -60,16 +64,21 @@ class TransposedConv(nn.Module):
     def forward(self, x: Tensor, output_size: Sequence[int],
                 normalize: Normalize) -> Tensor:
         conv = self._conv[0]
-        natural = [(n - 1) * s - 2 * p + d * (k - 1) + 1
-                   for n, k, s, p, d in zip(x.shape[-2:], conv.kernel_size,
-                                            conv.stride, conv.padding,
-                                            conv.dilation)]
+        natural = [
+            (n - 1) * s - 2 * p + d * (k - 1) + 1
+            for n, k, s, p, d in zip(x.shape[-2:], conv.kernel_size,
+                                     conv.stride, conv.padding, conv.dilation)
+        ]
         output_padding = tuple(t - n for t, n in zip(output_size, natural))
         return normalize(
             self.bn,
             F.conv_transpose2d(
-                x, self.weight, stride=conv.stride, padding=conv.padding,
-                output_padding=output_padding, groups=conv.groups,
+                x,
+                self.weight,
+                stride=conv.stride,
+                padding=conv.padding,
+                output_padding=output_padding,
+                groups=conv.groups,
                 dilation=conv.dilation))
 
 
@@ -98,8 +107,7 @@ class InvertedBottleneck(nn.Module):
     def __init__(self, block: nn.Module, tied: bool, bn_affine: bool = True):
         super().__init__()
         projection = block.downsample
-        if projection is not None and not isinstance(projection[0],
-                                                     nn.Conv2d):
+        if projection is not None and not isinstance(projection[0], nn.Conv2d):
             raise TypeError(
                 'ResNetDecoder inverts projection shortcuts that start with '
                 f'a convolution, got {type(projection[0]).__name__}.')
@@ -112,9 +120,9 @@ class InvertedBottleneck(nn.Module):
     def transposed_weights(self) -> List[Tensor]:
         """Weights of the transposed convolutions, in decoding order."""
         return [
-            deconv.weight for deconv in (
-                self.conv3_transposed, self.conv2_transposed,
-                self.conv1_transposed, self.shortcut_transposed)
+            deconv.weight
+            for deconv in (self.conv3_transposed, self.conv2_transposed,
+                           self.conv1_transposed, self.shortcut_transposed)
             if deconv is not None
         ]
 
@@ -194,8 +202,9 @@ class ResNetDecoder(BaseDecoder):
 
     def transposed_weights(self) -> List[Tensor]:
         """The weights of the transposed convolutions, decoder order."""
-        weights = [w for block in self.blocks
-                   for w in block.transposed_weights()]
+        weights = [
+            w for block in self.blocks for w in block.transposed_weights()
+        ]
         return weights + [self.stem_transposed.weight]
 
     def block_input_sizes(self, pooling: EncoderOutput) -> List[Size]:
@@ -238,6 +247,7 @@ class ResNetDecoder(BaseDecoder):
         sizes = self.block_input_sizes(pooling)
         x = latent[:, :, None, None].expand(-1, -1, *sizes[-1])
         x = x.contiguous(memory_format=self.memory_format)
+
         def normalize(bn: nn.Module, h: Tensor) -> Tensor:
             return self.normalize(bn, h, branches)
 
@@ -248,8 +258,13 @@ class ResNetDecoder(BaseDecoder):
         if branches > 1:
             indices = indices.repeat(branches, 1, 1, 1)
         (pool_input_shape, ) = pooling.pool_input_shapes
-        x = F.max_unpool2d(x, indices, pool.kernel_size, pool.stride,
-                           pool.padding, output_size=pool_input_shape[-2:])
+        x = F.max_unpool2d(
+            x,
+            indices,
+            pool.kernel_size,
+            pool.stride,
+            pool.padding,
+            output_size=pool_input_shape[-2:])
         return F.relu(
             self.stem_transposed(x, tuple(pooling.inputs.shape[-2:]),
                                  normalize))

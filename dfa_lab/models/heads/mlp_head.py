@@ -46,8 +46,11 @@ class MLPHead(BaseModule):
         layers = [nn.Dropout(input_dropout)] if input_dropout > 0 else []
         channels = in_channels
         for width, p in zip(hidden_channels, hidden_dropout):
-            layers += [nn.Linear(channels, width), nn.BatchNorm1d(width),
-                       nn.ReLU(inplace=True)]
+            layers += [
+                nn.Linear(channels, width),
+                nn.BatchNorm1d(width),
+                nn.ReLU(inplace=True)
+            ]
             if p > 0:
                 layers.append(nn.Dropout(p))
             channels = width

@@ -42,8 +42,12 @@ class SAFNHead(BaseModule):
                  rescale_dropout: bool = False,
                  init_cfg: Optional[Union[dict, list]] = [
                      dict(type='Normal', layer='Linear', std=0.01, bias=0),
-                     dict(type='Normal', layer='BatchNorm1d', mean=1.0,
-                          std=0.01, bias=0)
+                     dict(
+                         type='Normal',
+                         layer='BatchNorm1d',
+                         mean=1.0,
+                         std=0.01,
+                         bias=0)
                  ]):
         super().__init__(init_cfg=init_cfg)
         if not 0 <= dropout < 1:
@@ -57,8 +61,11 @@ class SAFNHead(BaseModule):
         self.num_classes = num_classes
         self.train_scale = math.sqrt(1 - dropout) if rescale_dropout else 1.0
 
-    def forward(self, features: Tensor, return_embedding: bool = False
-                ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
+    def forward(
+        self,
+        features: Tensor,
+        return_embedding: bool = False
+    ) -> Union[Tensor, Tuple[Tensor, Tensor]]:
         """Class logits of ``(B, in_channels)`` features, or ``(h,
         logits)`` with ``return_embedding=True``."""
         embedding = self.bottleneck(features)

@@ -17,8 +17,8 @@ __all__ = [
     'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
     'gaussian_prior_kl', 'DistributionAlignmentLoss',
     'distribution_alignment_loss', 'EnergyDistanceLoss', 'energy_distance',
-    'SlicedWassersteinLoss', 'sliced_wasserstein',
-    'AdaptiveFeatureNormLoss', 'adaptive_feature_norm', 'LatentKLLoss',
-    'fit_diagonal_gaussian', 'diagonal_gaussian_kl', 'gaussian_latent_kl',
-    'ReconstructionLoss', 'reconstruction_l1'
+    'SlicedWassersteinLoss', 'sliced_wasserstein', 'AdaptiveFeatureNormLoss',
+    'adaptive_feature_norm', 'LatentKLLoss', 'fit_diagonal_gaussian',
+    'diagonal_gaussian_kl', 'gaussian_latent_kl', 'ReconstructionLoss',
+    'reconstruction_l1'
 ]

@@ -97,8 +97,9 @@ def sliced_wasserstein(decoded_target: Tensor,
         raise ValueError('The sliced Wasserstein distance matches equally '
                          f'sized batches, got {len(a)} and {len(b)}.')
     directions = F.normalize(
-        torch.randn(a.shape[1], num_projections, device=a.device,
-                    dtype=a.dtype), dim=0)
+        torch.randn(
+            a.shape[1], num_projections, device=a.device, dtype=a.dtype),
+        dim=0)
     projected_a = (a @ directions).sort(dim=0).values
     projected_b = (b @ directions).sort(dim=0).values
     return (projected_a - projected_b).abs().mean() / a.shape[1]**0.5

@@ -9,8 +9,8 @@ from .base import WeightedLoss
 def classifier_discrepancy(logits_1: Tensor, logits_2: Tensor) -> Tensor:
     """Mean absolute difference of the two classifiers' softmax outputs,
     ``mean |softmax(F1(z)) - softmax(F2(z))|`` over batch and classes."""
-    return (F.softmax(logits_1, dim=1) - F.softmax(logits_2, dim=1)).abs(
-    ).mean()
+    return (F.softmax(logits_1, dim=1) -
+            F.softmax(logits_2, dim=1)).abs().mean()
 
 
 @MODELS.register_module()

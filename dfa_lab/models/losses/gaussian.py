@@ -26,5 +26,5 @@ def diagonal_gaussian_kl(mean_p: Tensor, var_p: Tensor, mean_q: Tensor,
     """``KL(N(mean_p, var_p) || N(mean_q, var_q))`` of each dimension:
     ``0.5 * (log(var_q / var_p) + (var_p + (mean_p - mean_q)^2) / var_q
     - 1)``. Arguments broadcast against each other."""
-    return 0.5 * (torch.log(var_q / var_p) +
-                  (var_p + (mean_p - mean_q)**2) / var_q - 1)
+    return 0.5 * (
+        torch.log(var_q / var_p) + (var_p + (mean_p - mean_q)**2) / var_q - 1)

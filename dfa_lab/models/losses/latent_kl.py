@@ -7,7 +7,8 @@ from .base import WeightedLoss
 from .gaussian import diagonal_gaussian_kl, fit_diagonal_gaussian
 
 
-def gaussian_latent_kl(target: Tensor, source: Tensor,
+def gaussian_latent_kl(target: Tensor,
+                       source: Tensor,
                        eps: float = 1e-6) -> Tensor:
     """``L_klldir``: closed-form ``KL(N_t || N_s)`` between diagonal
     Gaussians fitted to a target and a source latent batch.

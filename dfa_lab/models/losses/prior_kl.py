@@ -84,7 +84,9 @@ class PriorKLLoss(WeightedLoss):
 
     modes = ('softmax', 'gaussian', 'gaussian_reverse')
 
-    def __init__(self, mode: str = 'softmax', prior_std: float = 1.0,
+    def __init__(self,
+                 mode: str = 'softmax',
+                 prior_std: float = 1.0,
                  loss_weight: float = 1.0):
         super().__init__(loss_weight)
         if mode not in self.modes:
@@ -93,7 +95,8 @@ class PriorKLLoss(WeightedLoss):
         self.mode = mode
         self.prior_std = prior_std
 
-    def forward(self, latent: Tensor,
+    def forward(self,
+                latent: Tensor,
                 prior_sample: Optional[Tensor] = None) -> Tensor:
         """Args:
             latent: The latent batch.
