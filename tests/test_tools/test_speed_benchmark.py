@@ -60,7 +60,7 @@ def test_tool_times_threads_and_writes_the_page(tmp_path, capsys):
     assert '### test: ' in markdown
     rows = ROW.findall(markdown)
     assert [row[:4] for row in rows] == [(method, runner, 'eager', threads)
-                                         for method in ('mcd', 'dfa-mcd')
+                                         for method in ('mcd', 'dfa_mcd')
                                          for threads in ('1', '2')
                                          for runner in ('dfa_lab', 'plain')]
     for _, runner, _, _, seconds, per_round, overhead, eager in rows:
@@ -68,7 +68,7 @@ def test_tool_times_threads_and_writes_the_page(tmp_path, capsys):
         assert float(overhead) > 0 and eager == '1.00'
         if runner == 'plain':
             assert overhead == '1.00'
-    assert '| runner | compile | threads | dfa-mcd / mcd |' in markdown
+    assert '| runner | compile | threads | dfa_mcd / mcd |' in markdown
     assert markdown.count('(same)') == 2
     record = SpeedRecord.load(tmp_path / 'records' / 'test.json')
     assert record.command.startswith('python tools/speed_benchmark.py ')
