@@ -286,7 +286,7 @@ def plot_training_curves(
             curves[key][label] = [(step, sum(s[step]
                                              for s in series) / len(series))
                                   for step in steps]
-    figure = Figure(figsize=(6 * len(keys), 4.5))
+    figure = Figure(figsize=(6 * len(keys), 4.5), layout='constrained')
     panels = np.atleast_1d(figure.subplots(1, len(keys)))
     for axes, key in zip(panels, keys):
         for label, points in curves[key].items():
@@ -294,6 +294,10 @@ def plot_training_curves(
         axes.set_xlabel('iteration')
         axes.set_title(key)
         axes.grid(alpha=0.3)
-    panels[0].legend()
+    # Below the panels: inside one, a legend of many runs hides the curves.
+    figure.legend(
+        *panels[0].get_legend_handles_labels(),
+        loc='outside lower center',
+        ncol=min(len(groups), 5))
     save_figure(figure, out)
     return curves
