@@ -36,7 +36,8 @@ class ConvStage(nn.Module):
 
 @MODELS.register_module()
 class DigitCNN(BaseModule):
-    """Feature extractor ``G`` of the digit experiments (PAPER_NOTES sec. 2).
+    """Feature extractor ``G`` of the digit experiments (docs/method.md,
+    "Digit CNNs").
 
     Three architectures, named after the task they were designed for:
 

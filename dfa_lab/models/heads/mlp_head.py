@@ -11,7 +11,7 @@ from dfa_lab.registry import MODELS
 class MLPHead(BaseModule):
     """``[Dropout] -> (Linear -> BN -> ReLU -> [Dropout]) x n -> Linear``.
 
-    Covers MCD's digit classifiers (PAPER_NOTES sec. 2):
+    Covers MCD's digit classifiers (docs/method.md, "Digit CNNs"):
 
     - ``usps``: ``MLPHead(768, (100, 100), 10, input_dropout=0.5,
       hidden_dropout=(0.5, 0.5))``

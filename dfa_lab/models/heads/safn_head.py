@@ -12,7 +12,7 @@ from dfa_lab.registry import MODELS
 @MODELS.register_module()
 class SAFNHead(BaseModule):
     """``Linear -> BN -> ReLU -> Dropout`` to the embedding ``h``, then
-    ``Linear`` to the class logits (PAPER_NOTES sec. 1).
+    ``Linear`` to the class logits (docs/method.md, "Object classifiers").
 
     ``h`` (the classifier's first ``l - 1`` layers) is what SAFN's adaptive
     feature norm enlarges (Algorithm 2). ``forward(features)`` returns the
