@@ -166,7 +166,10 @@ def test_dfa_source_term_and_weights():
         default_args=dict(backbone=encoder))
     encoded = encoder(torch.randn(8, 1, 28, 28))
     source = dfa(encoded, 'source')
-    assert set(source) == {'loss_kld', 'dfa/kld'}
+    assert set(source) == {
+        'loss_kld', 'dfa/kld', 'align/source_latent_rms',
+        'align/source_latent_zeros'
+    }
     unweighted = MODELS.build(dict(type='PriorKLLoss', mode='gaussian'))(
         encoded.latent)
     assert torch.allclose(source['loss_kld'], 0.5 * unweighted)
@@ -222,11 +225,9 @@ def test_dfa_hosts_log_their_terms(adapter, optim):
     }
     keys = {'loss_kld', 'loss_dal', 'dfa/kld'} | diagnostics
     if adapter == 'MCD':
-        keys = {
-            'step1/loss_kld', 'step2/loss_kld', 'step3/loss_dal',
-            'step1/dfa/kld'
-        } | {f'step3/{k}'
-             for k in diagnostics}
+        keys = {'step1/loss_kld', 'step3/loss_dal', 'step1/dfa/kld'
+                } | {f'step3/{k}'
+                     for k in diagnostics}
     assert keys <= set(log)
     if adapter == 'ENT':
         # Diagnostics are logged, not added to the objective.
@@ -365,7 +366,7 @@ def test_dfa_logs_its_diagnostics():
     torch.manual_seed(1)
     losses = dfa(encoded, 'target')
     torch.manual_seed(1)
-    decoded_target, decoded_prior = dfa.decode_target_and_prior(encoded)
+    decoded_target, decoded_prior = dfa.decode_with_prior(encoded)
     dal = (decoded_target - decoded_prior).abs().mean()
     assert torch.allclose(losses['loss_dal'], 4.0 * dal)
     assert torch.allclose(losses['dfa/dal'], dal)
@@ -402,7 +403,7 @@ def test_dfa_takes_another_alignment_distance(loss_dal, distance):
     torch.manual_seed(1)
     loss = dfa(encoded, 'target')['loss_dal']
     torch.manual_seed(1)
-    pair = dfa.decode_target_and_prior(encoded)
+    pair = dfa.decode_with_prior(encoded)
     kwargs = dict(num_projections=8) if distance == 'sliced_wasserstein' \
         else {}
     expected = 3.0 * getattr(losses_module, distance)(*pair, **kwargs)

@@ -76,7 +76,9 @@ def test_energy_distance_value_and_gradient():
     within_a = sum(dist(x, y) for x in a for y in a) / 4
     within_b = sum(dist(x, y) for x in b for y in b) / 9
     value = (cross - within_a / 2 - within_b / 2) / math.sqrt(2)
-    assert loss.item() == pytest.approx(2.0 * value, rel=1e-5)
+    # geomloss floors each distance at 1e-4 (per element), which moves the
+    # within-batch means, where a sample meets itself, by 1e-4 / batch.
+    assert loss.item() == pytest.approx(2.0 * value, abs=1e-4)
     loss.backward()
 
     def unit(v):

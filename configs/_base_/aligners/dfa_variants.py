@@ -12,3 +12,12 @@ energy = dict(shared_bn, loss_dal=dict(type='EnergyDistanceLoss'))
 energy_gkl = dict(energy, kl_mode='gaussian')
 # ... or the sliced Wasserstein distance in place of the unpaired L1:
 swd = dict(shared_bn, loss_dal=dict(type='SlicedWassersteinLoss'))
+# Beyond the paper, each on `energy` (docs/results/dfa_study.md):
+# two-sided guidance: the source latents pulled to the prior by the same
+# decoded energy distance as the target's (weight alpha = beta), in place of
+# the softmax KL;
+two_sided = dict(energy, source_guidance='decoded', alpha=10.0)
+# a prior the ReLU latent can reach, z_n = max(0, N(0, I)), of fixed scale;
+rectified = dict(energy, prior='rectified_gaussian')
+# both.
+two_sided_rectified = dict(two_sided, prior='rectified_gaussian')

@@ -35,9 +35,10 @@ class BaseAdapter(BaseModel):
     contributes one term wherever an adapter computes source losses
     (:meth:`source_losses` adds it) and one wherever the adapter updates the
     generator on target data, where the adapter calls :meth:`aligner_losses`
-    with the target pass and, if it has one, the source pass of the same
-    update. With ``aligner=None`` the hooks return no losses and the adapter
-    is the plain host algorithm.
+    with the target pass and the source pass of the same update (a host
+    whose generator update has none makes one when the aligner declares
+    ``needs_source_pass``), and the source labels. With ``aligner=None`` the
+    hooks return no losses and the adapter is the plain host algorithm.
 
     Args:
         backbone: Config of the feature extractor ``G``; its forward returns
@@ -56,9 +57,6 @@ class BaseAdapter(BaseModel):
 
     #: Names of the classifier heads this adapter trains.
     classifier_names: Tuple[str, ...] = ('F', )
-    #: Whether the target hook gets the source pass of the same update;
-    #: aligners whose target term needs it are refused when this is False.
-    target_hook_has_source_pass: bool = True
 
     def __init__(self,
                  backbone: dict,
@@ -79,14 +77,6 @@ class BaseAdapter(BaseModel):
         })
         self.aligner = None if aligner is None else MODELS.build(
             aligner, default_args=dict(backbone=self.backbone))
-        if self.aligner is not None and self.aligner.needs_source_pass \
-                and not self.target_hook_has_source_pass:
-            raise ValueError(
-                f'{type(self.aligner).__name__} compares the target pass '
-                'with the source pass of the same update, but '
-                f'{type(self).__name__} updates the generator on target data '
-                'alone; use it with a host that has both passes in one '
-                'update (SourceOnly, ENT, SAFN).')
         self.loss_cls = MODELS.build(loss_cls)
 
     # ----------------------------------------------------------- evaluation
@@ -203,19 +193,29 @@ class BaseAdapter(BaseModel):
             self,
             encoded: EncoderOutput,
             domain: str,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Aligner hook point: the aligner's losses for one encoder pass,
         or none without an aligner.
 
         Args:
             encoded: The backbone's output on a source or target batch.
             domain: ``'source'`` or ``'target'``.
-            source: At the target hook, the source pass of the same update
-                where the adapter has one.
+            source: At the target hook, the source pass of the same update.
+            source_labels: The source batch's labels (of ``encoded`` at the
+                source hook, of ``source`` at the target hook).
         """
         if self.aligner is None:
             return {}
-        return self.aligner(encoded, domain, source=source)
+        return self.aligner(
+            encoded, domain, source=source, source_labels=source_labels)
+
+    @property
+    def aligner_needs_source_pass(self) -> bool:
+        """Whether the aligner's target term compares the target pass with
+        the source pass of the same update."""
+        return self.aligner is not None and unwrap(
+            self.aligner).needs_source_pass
 
     def source_losses(
             self,
@@ -235,7 +235,8 @@ class BaseAdapter(BaseModel):
         if logits is None:
             logits = self.classifiers(source.flat)
         losses = self.source_classification_losses(logits, labels)
-        losses.update(self.aligner_losses(source, 'source'))
+        losses.update(
+            self.aligner_losses(source, 'source', source_labels=labels))
         return losses
 
     def source_classification_losses(self, logits: Dict[str, Tensor],

@@ -1,5 +1,5 @@
 """Maximum Classifier Discrepancy (Saito et al., CVPR 2018) as DFA's host."""
-from typing import Dict
+from typing import Callable, Dict
 
 import torch
 from mmengine.optim import OptimWrapperDict
@@ -17,15 +17,24 @@ class MCD(BaseAdapter):
 
     1. Update ``G``, ``F1``, ``F2`` on ``L_cls(F1) + L_cls(F2)`` plus the
        aligner's source term (``alpha L_kld`` in DFA-MCD).
-    2. Fix ``G``; update ``F1``, ``F2`` on ``L_cls - L_adv(x_t)`` plus the
-       aligner's source term, which maximises the classifiers' discrepancy
-       on the target while keeping them accurate on the source.
+    2. Fix ``G``; update ``F1``, ``F2`` on ``L_cls - L_adv(x_t)``, which
+       maximises the classifiers' discrepancy on the target while keeping
+       them accurate on the source. Algorithm 1 also lists the aligner's
+       source term here; with ``G`` fixed it moves nothing this step
+       updates (it reads the latent only), so it is not computed.
     3. Fix ``F1``, ``F2``; update ``G`` (and the aligner's own parameters,
        e.g. the decoder's BatchNorms) on ``L_adv(x_t)`` plus the aligner's
        target term (``beta L_dal``), ``num_k`` times. One encoder pass over
-       the target batch serves both the classifiers and the aligner; no
-       source pass is made, so aligners whose target term needs one
-       (``DALDir``, ``KLLDir``) are refused when the model is built.
+       the target batch serves both the classifiers and the aligner. The
+       step has no source pass of its own; for an aligner whose target term
+       compares the domains (``needs_source_pass``: ``DALDir``,
+       ``KLLDir``, the direct alignments) each update also encodes the
+       source batch, and only then.
+
+    The losses of each step are computed by :meth:`step1_losses`,
+    :meth:`step2_losses` and :meth:`step3_losses`, which step nothing, so
+    that analyses (``tools/analysis/gradient_share.py``) can take their
+    gradients; :meth:`train_step` steps the optimizers on them.
 
     The prediction is the ensemble ``F1 + F2`` (summed logits); evaluation
     also reports each classifier.
@@ -42,8 +51,12 @@ class MCD(BaseAdapter):
 
     classifier_names = ('F1', 'F2')
     optimizer_groups = ['generator', 'classifiers']
-    # Step 3 encodes the target batch alone.
-    target_hook_has_source_pass = False
+    #: The optimizer group each step updates.
+    step_groups = {
+        1: ('generator', 'classifiers'),
+        2: ('classifiers', ),
+        3: ('generator', )
+    }
 
     def __init__(self,
                  num_k: int = 4,
@@ -60,74 +73,73 @@ class MCD(BaseAdapter):
 
     def train_step(self, data: dict,
                    optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """One iteration of Algorithm 1."""
+        """One iteration of Algorithm 1. Logs step 3's mean over its
+        ``num_k`` updates."""
         require_optim_wrapper_dict(optim_wrapper, self.optimizer_groups,
                                    type(self).__name__)
         x_s, y_s, x_t = self.unpack_uda_batch(
             self.data_preprocessor(data, True))
-        log_vars = self.train_on_source(x_s, y_s, optim_wrapper)
+        log_vars = self.take_step(1, lambda: self.step1_losses(x_s, y_s),
+                                  optim_wrapper)
         log_vars.update(
-            self.maximize_discrepancy(x_s, y_s, x_t, optim_wrapper))
-        log_vars.update(self.minimize_discrepancy(x_t, optim_wrapper))
+            self.take_step(2, lambda: self.step2_losses(x_s, y_s, x_t),
+                           optim_wrapper))
+        step_logs = [
+            self.take_step(3, lambda: self.step3_losses(x_s, y_s, x_t),
+                           optim_wrapper) for _ in range(self.num_k)
+        ]
+        log_vars.update({
+            key: sum(log[key] for log in step_logs) / self.num_k
+            for key in step_logs[0]
+        })
         return log_vars
 
-    def train_on_source(self, x_s: Tensor, y_s: Tensor,
-                        optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """Step 1: update ``G``, ``F1``, ``F2`` on the source objective."""
-        both = tuple(optim_wrapper.values())
-        with optim_wrapper['generator'].optim_context(self):
-            losses = self.source_losses(self.backbone(x_s), y_s)
-            loss, log_vars = self.parse_losses(losses)
-        self.step_optimizers(loss, step=both, zero=both)
-        return _prefixed('step1', log_vars)
-
-    def maximize_discrepancy(
-            self, x_s: Tensor, y_s: Tensor, x_t: Tensor,
-            optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """Step 2: with ``G`` fixed, update ``F1``, ``F2`` to stay accurate
-        on the source while disagreeing on the target."""
-        classifiers = optim_wrapper['classifiers']
-        with classifiers.optim_context(self):
-            # G is fixed, so its passes need no graph.
-            with torch.no_grad():
-                source = self.backbone(x_s)
-                target = self.backbone(x_t)
-            losses = self.source_losses(source, y_s)
-            target_logits = self.classifiers(target.flat)
-            losses['loss_neg_dis'] = -self.loss_dis(target_logits['F1'],
-                                                    target_logits['F2'])
-            loss, log_vars = self.parse_losses(losses)
+    def take_step(self, step: int, losses: Callable[[], Dict[str, Tensor]],
+                  optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
+        """Compute one step's ``losses()`` in its optimizers' context, step
+        the groups of :attr:`step_groups` on their sum, clear every group's
+        gradients and return the step's logs, prefixed ``step<N>/``."""
+        stepped = tuple(optim_wrapper[name] for name in self.step_groups[step])
+        with stepped[0].optim_context(self):
+            loss, log_vars = self.parse_losses(losses())
         self.step_optimizers(
-            loss, step=(classifiers, ), zero=tuple(optim_wrapper.values()))
-        return _prefixed('step2', log_vars)
+            loss, step=stepped, zero=tuple(optim_wrapper.values()))
+        return {f'step{step}/{key}': value for key, value in log_vars.items()}
 
-    def minimize_discrepancy(
-            self, x_t: Tensor,
-            optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """Step 3: with ``F1``, ``F2`` fixed, update ``G`` (and the
-        aligner) ``num_k`` times on the target discrepancy plus the
-        aligner's target term. Logs the mean over the ``num_k`` updates."""
-        generator = optim_wrapper['generator']
-        step_logs = []
-        for _ in range(self.num_k):
-            with generator.optim_context(self):
-                target = self.backbone(x_t)
-                target_logits = self.classifiers(target.flat)
-                losses = {
-                    'loss_dis':
-                    self.loss_dis(target_logits['F1'], target_logits['F2'])
-                }
-                losses.update(self.aligner_losses(target, 'target'))
-                loss, log_vars = self.parse_losses(losses)
-            self.step_optimizers(
-                loss, step=(generator, ), zero=tuple(optim_wrapper.values()))
-            step_logs.append(log_vars)
-        return _prefixed(
-            'step3', {
-                key: sum(log[key] for log in step_logs) / self.num_k
-                for key in step_logs[0]
-            })
+    def step1_losses(self, x_s: Tensor, y_s: Tensor) -> Dict[str, Tensor]:
+        """Step 1: the source objective of ``G``, ``F1``, ``F2``."""
+        return self.source_losses(self.backbone(x_s), y_s)
 
+    def step2_losses(self, x_s: Tensor, y_s: Tensor,
+                     x_t: Tensor) -> Dict[str, Tensor]:
+        """Step 2: with ``G`` fixed, ``F1`` and ``F2`` stay accurate on the
+        source while disagreeing on the target."""
+        # G is fixed, so its passes need no graph.
+        with torch.no_grad():
+            source = self.backbone(x_s)
+            target = self.backbone(x_t)
+        losses = self.source_classification_losses(
+            self.classifiers(source.flat), y_s)
+        target_logits = self.classifiers(target.flat)
+        losses['loss_neg_dis'] = -self.loss_dis(target_logits['F1'],
+                                                target_logits['F2'])
+        return losses
 
-def _prefixed(prefix: str, log_vars: Dict[str, Tensor]) -> Dict[str, Tensor]:
-    return {f'{prefix}/{key}': value for key, value in log_vars.items()}
+    def step3_losses(self, x_s: Tensor, y_s: Tensor,
+                     x_t: Tensor) -> Dict[str, Tensor]:
+        """Step 3 (one of its ``num_k`` updates): with ``F1``, ``F2``
+        fixed, the target discrepancy and the aligner's target term."""
+        target = self.backbone(x_t)
+        target_logits = self.classifiers(target.flat)
+        losses = {
+            'loss_dis': self.loss_dis(target_logits['F1'], target_logits['F2'])
+        }
+        source = self.backbone(x_s) if self.aligner_needs_source_pass \
+            else None
+        losses.update(
+            self.aligner_losses(
+                target,
+                'target',
+                source=source,
+                source_labels=None if source is None else y_s))
+        return losses

@@ -104,7 +104,8 @@ class SAFN(ENT):
     def target_losses(
             self,
             x_t: Tensor,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """``L_ent``, ``kappa L_d`` of the target embeddings and the
         aligner's target term (hook point)."""
         target = self.backbone(x_t)
@@ -113,5 +114,7 @@ class SAFN(ENT):
             'loss_ent': self.loss_ent(logits),
             'loss_feature_norm_target': self.loss_feature_norm(embedding),
         }
-        losses.update(self.aligner_losses(target, 'target', source=source))
+        losses.update(
+            self.aligner_losses(
+                target, 'target', source=source, source_labels=source_labels))
         return losses

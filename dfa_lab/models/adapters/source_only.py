@@ -25,7 +25,7 @@ class SourceOnly(BaseAdapter):
         with optim_wrapper.optim_context(self):
             source = self.backbone(x_s)
             losses = self.source_losses(source, y_s)
-            losses.update(self.target_losses(x_t, source))
+            losses.update(self.target_losses(x_t, source, y_s))
             loss, log_vars = self.parse_losses(losses)
         optim_wrapper.update_params(loss)
         return log_vars
@@ -33,7 +33,8 @@ class SourceOnly(BaseAdapter):
     def target_losses(
             self,
             x_t: Tensor,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Source-only training has no target objective."""
         return {}
 
@@ -61,11 +62,14 @@ class ENT(SourceOnly):
     def target_losses(
             self,
             x_t: Tensor,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """``L_ent`` on target predictions and the aligner's target term
         (hook point), which also sees the update's source pass."""
         target = self.backbone(x_t)
         (target_logits, ) = self.classifiers(target.flat).values()
         losses = {'loss_ent': self.loss_ent(target_logits)}
-        losses.update(self.aligner_losses(target, 'target', source=source))
+        losses.update(
+            self.aligner_losses(
+                target, 'target', source=source, source_labels=source_labels))
         return losses

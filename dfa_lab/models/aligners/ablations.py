@@ -68,13 +68,17 @@ class PriorKLAligner(BaseAligner):
         self.loss_kld_target = None if beta is None else PriorKLLoss(
             mode=kl_mode, prior_std=prior_std, loss_weight=beta)
 
-    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def source_losses(
+            self,
+            encoded: EncoderOutput,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         return {'loss_kld': self.loss_kld(encoded.latent)}
 
     def target_losses(
             self,
             encoded: EncoderOutput,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         if self.loss_kld_target is None:
             return {}
         return {'loss_kld_target': self.loss_kld_target(encoded.latent)}
@@ -118,13 +122,17 @@ class DALDir(BaseAligner):
         self.decoder = build_decoder(backbone, decoder)
         self.loss_daldir = DistributionAlignmentLoss(loss_weight=beta)
 
-    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def source_losses(
+            self,
+            encoded: EncoderOutput,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         return {}
 
     def target_losses(
             self,
             encoded: EncoderOutput,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         if source.latent.shape != encoded.latent.shape:
             # The L1 compares the decoded batches sample by sample (by
             # index, with no pairing meant), which needs equal batches.
@@ -198,13 +206,17 @@ class KLLDir(BaseAligner):
             f'loss_recon_{domain}': self.loss_recon(decoded, encoded.inputs)
         }
 
-    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def source_losses(
+            self,
+            encoded: EncoderOutput,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         return self.reconstruction_losses(encoded, 'source')
 
     def target_losses(
             self,
             encoded: EncoderOutput,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         losses = {
             'loss_klldir': self.loss_klldir(encoded.latent, source.latent)
         }

@@ -1,6 +1,7 @@
 """The interface every latent aligner (DFA and its ablations) implements."""
 from typing import Dict, Optional
 
+import torch
 from mmengine.model import BaseModule
 from torch import Tensor, nn
 
@@ -38,14 +39,22 @@ class BaseAligner(BaseModule):
       target data (e.g. ``beta * L_dal`` of eq. 18 in DFA), with the target
       pass and, where the adapter has one, the source pass of the same
       update. Aligners whose target term compares the two domains set
-      :attr:`needs_source_pass`; an adapter that has no source pass at its
-      target hook (MCD's generator step) refuses such an aligner when it is
-      built.
+      :attr:`needs_source_pass`; a host whose generator update has no
+      source pass of its own (MCD's step 3) then makes one for the aligner.
+
+    Both hooks also get the labels of the source batch (``source_labels``):
+    of ``encoded`` at the source hook, of ``source`` at the target hook.
+    Class-conditional aligners use them; the others ignore them.
 
     Adapters call the aligner through ``forward`` (not a named method) so
     that it runs through a distributed wrapper when one is present. Keys of
     the returned dict that contain ``loss`` are summed into the objective;
-    the others (e.g. ``dfa/zero_fraction``) are only logged.
+    the others (e.g. ``dfa/zero_fraction``) are only logged. Every call
+    also logs the scale of the latent it aligns
+    (``align/<domain>_latent_rms`` and ``align/<domain>_latent_zeros``, the
+    share of exact zeros): an encoder can lower a term measured against a
+    scale that follows the latent by shrinking the latent, and these show
+    it.
 
     Args:
         backbone: The adapter's backbone. Adapters pass it when they build
@@ -66,7 +75,8 @@ class BaseAligner(BaseModule):
     def forward(self,
                 encoded: EncoderOutput,
                 domain: str,
-                source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+                source: Optional[EncoderOutput] = None,
+                source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Losses of the aligner at one hook point.
 
         Args:
@@ -76,16 +86,20 @@ class BaseAligner(BaseModule):
             domain: ``'source'`` or ``'target'``.
             source: At the target hook, the source pass of the same update,
                 or None where the adapter has none.
+            source_labels: The labels of the source batch, where the host
+                has them at this hook.
 
         Returns:
             Named tensors: losses (names containing ``loss``) and logged
             diagnostics.
         """
-        if domain == 'source':
-            return self.source_losses(encoded)
-        if domain != 'target':
+        if domain not in ('source', 'target'):
             raise ValueError(
                 f"domain must be 'source' or 'target', got {domain!r}")
+        losses = latent_scale(encoded.latent, domain)
+        if domain == 'source':
+            losses.update(self.source_losses(encoded, source_labels))
+            return losses
         if self.needs_source_pass:
             if source is None:
                 raise RuntimeError(
@@ -99,21 +113,44 @@ class BaseAligner(BaseModule):
                     ' an autograd graph and a target pass '
                     f"{'with' if encoded.latent.requires_grad else 'without'}"
                     ' one: both must come from the same update.')
-        return self.target_losses(encoded, source)
+        losses.update(self.target_losses(encoded, source, source_labels))
+        return losses
 
-    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
-        """Losses added to the adapter's source objective."""
+    def source_losses(
+            self,
+            encoded: EncoderOutput,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        """Losses added to the adapter's source objective.
+
+        Args:
+            encoded: The source pass.
+            source_labels: Its labels, where the host has them.
+        """
         raise NotImplementedError
 
     def target_losses(
             self,
             encoded: EncoderOutput,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
         """Losses added to the adapter's target (generator) objective.
 
         Args:
             encoded: The target pass.
             source: The source pass of the same update; never None when
                 :attr:`needs_source_pass` is set.
+            source_labels: The labels of ``source``, where the host has
+                them.
         """
         raise NotImplementedError
+
+
+@torch.no_grad()
+def latent_scale(latent: Tensor, domain: str) -> Dict[str, Tensor]:
+    """The root mean square of a latent batch and its share of exact
+    zeros, named ``align/<domain>_latent_rms`` and
+    ``align/<domain>_latent_zeros`` (logged, not losses)."""
+    return {
+        f'align/{domain}_latent_rms': latent.square().mean().sqrt(),
+        f'align/{domain}_latent_zeros': (latent == 0).float().mean(),
+    }

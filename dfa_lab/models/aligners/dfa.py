@@ -16,7 +16,9 @@ class DFA(BaseAligner):
     """Gaussian-guided latent alignment through a weight-tied decoder.
 
     - Source term (eq. 17): ``alpha * L_kld(G(x_s), z_n)``, pulling the
-      source latents towards the prior ``N(0, I)``.
+      source latents towards the prior ``N(0, I)``; with
+      ``source_guidance='decoded'``, ``alpha * L_dal(D(G(x_s)), D(z_n))``
+      (two-sided guidance, beyond the paper).
     - Target term (eq. 18): ``beta * L_dal(D(G(x_t)), D(z_n))``, with
       ``z_n ~ N(0, I)`` drawn in the latent's shape and both latents decoded
       in one decoder call with the max-pool indices of the target pass. The
@@ -52,16 +54,37 @@ class DFA(BaseAligner):
             ``decoder_type``): ``tied=False`` gives the untied ablation;
             ``bn_affine``, ``shared_bn_statistics`` and ``residual_block``
             are described by the decoder.
-        alpha: Weight of ``L_kld``.
+        alpha: Weight of the source term: ``L_kld``, or with
+            ``source_guidance='decoded'`` the decoded source-to-prior
+            distance.
         beta: Weight of ``L_dal``.
         kl_mode: ``'softmax'`` (the authors' code), ``'gaussian'`` (eq. 17's
             direction) or ``'gaussian_reverse'``; see
             :class:`~dfa_lab.models.losses.PriorKLLoss`.
-        prior_std: Standard deviation of the prior ``N(0, prior_std^2 I)``.
-        loss_dal: Config of the distance between the decoded target and
-            prior batches, without ``loss_weight`` (that is ``beta``).
+        prior_std: Standard deviation of the prior ``N(0, prior_std^2 I)``
+            (of the Gaussian before rectification for
+            ``prior='rectified_gaussian'``).
+        prior: ``'gaussian'``, the paper's ``z_n ~ N(0, prior_std^2 I)``,
+            or ``'rectified_gaussian'``, ``z_n = max(0, u)`` with ``u ~
+            N(prior_mean, prior_std^2 I)``: a prior beyond the paper that a
+            latent made by a ReLU (and max-pool) can reach, non-negative and
+            with exact zeros, of a fixed scale the encoder cannot move.
+        prior_mean: Mean of ``u`` for ``prior='rectified_gaussian'``; 0
+            gives half zeros.
+        source_guidance: ``'prior_kl'``, the paper's ``alpha * L_kld`` of
+            eq. 17, or ``'decoded'``, two-sided guidance beyond the paper:
+            ``alpha * loss_dal(D(G(x_s)), D(z_n))``, the source latents
+            pulled to the prior by the same distance as the target's, in
+            the decoded space, both decoded with the source pass's pooling
+            indices.
+        loss_dal: Config of the distance between a decoded latent batch
+            and the decoded prior batch, without ``loss_weight`` (that is
+            ``beta``, and ``alpha`` for decoded source guidance).
         init_cfg: mmengine initialisation config.
     """
+
+    priors = ('gaussian', 'rectified_gaussian')
+    source_guidances = ('prior_kl', 'decoded')
 
     def __init__(self,
                  backbone: nn.Module,
@@ -70,6 +93,9 @@ class DFA(BaseAligner):
                  beta: float = 10.0,
                  kl_mode: str = 'softmax',
                  prior_std: float = 1.0,
+                 prior: str = 'gaussian',
+                 prior_mean: float = 0.0,
+                 source_guidance: str = 'prior_kl',
                  loss_dal: dict = dict(type='DistributionAlignmentLoss'),
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
@@ -79,41 +105,67 @@ class DFA(BaseAligner):
             raise ValueError(
                 'DFA weights loss_dal with beta; remove loss_weight from '
                 f'loss_dal={loss_dal!r} and set beta instead.')
+        if prior not in self.priors:
+            raise ValueError(
+                f'DFA prior must be one of {self.priors}, got {prior!r}.')
+        if source_guidance not in self.source_guidances:
+            raise ValueError('DFA source_guidance must be one of '
+                             f'{self.source_guidances}, got '
+                             f'{source_guidance!r}.')
         self.decoder = build_decoder(backbone, decoder)
         self.prior_kl = PriorKLLoss(mode=kl_mode, prior_std=prior_std)
         self.alignment = MODELS.build(loss_dal)
         self.prior_std = prior_std
+        self.prior = prior
+        self.prior_mean = prior_mean
+        self.source_guidance = source_guidance
 
     def sample_prior(self, latent: Tensor) -> Tensor:
-        """``z_n ~ N(0, prior_std^2 I)`` in the shape of ``latent``.
+        """``z_n`` in the shape of ``latent``: ``N(0, prior_std^2 I)``, or
+        ``max(0, N(prior_mean, prior_std^2 I))`` for the rectified prior.
 
         In a distributed run each rank takes its own rows of one draw for
         the joint batch (:func:`~dfa_lab.utils.randn_like_global_batch`):
         ranks get different noise, and the noise of every sample is the one
         a single process would draw for it.
         """
-        return randn_like_global_batch(latent) * self.prior_std
+        noise = randn_like_global_batch(latent) * self.prior_std
+        if self.prior == 'rectified_gaussian':
+            return (noise + self.prior_mean).clamp_min(0)
+        return noise
 
-    def source_losses(self, encoded: EncoderOutput) -> Dict[str, Tensor]:
+    def source_losses(
+            self,
+            encoded: EncoderOutput,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        if self.source_guidance == 'decoded':
+            decoded_source, decoded_prior = self.decode_with_prior(encoded)
+            distance = self.alignment(decoded_source, decoded_prior)
+            return {
+                'loss_dal_source': self.alpha * distance,
+                'dfa/dal_source': distance.detach()
+            }
         latent = encoded.latent
         kld = self.prior_kl(latent, self.sample_prior(latent))
         return {'loss_kld': self.alpha * kld, 'dfa/kld': kld.detach()}
 
-    def decode_target_and_prior(
-            self, encoded: EncoderOutput) -> Tuple[Tensor, Tensor]:
-        """``D(G(x_t))`` and ``D(z_n)``, decoded together with the pooling
-        indices of the target pass ``encoded``."""
+    def decode_with_prior(self,
+                          encoded: EncoderOutput) -> Tuple[Tensor, Tensor]:
+        """``D(G(x))`` and ``D(z_n)``, decoded together with the pooling
+        indices of the pass ``encoded`` (the target pass at the target hook,
+        the source pass for decoded source guidance)."""
         latent = encoded.latent
         both = torch.cat([latent, self.sample_prior(latent)])
-        decoded_target, decoded_prior = self.decoder(
+        decoded_latent, decoded_prior = self.decoder(
             both, encoded, branches=2).chunk(2)
-        return decoded_target, decoded_prior
+        return decoded_latent, decoded_prior
 
     def target_losses(
             self,
             encoded: EncoderOutput,
-            source: Optional[EncoderOutput] = None) -> Dict[str, Tensor]:
-        decoded_target, decoded_prior = self.decode_target_and_prior(encoded)
+            source: Optional[EncoderOutput] = None,
+            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
+        decoded_target, decoded_prior = self.decode_with_prior(encoded)
         dal = self.alignment(decoded_target, decoded_prior)
         losses = {'loss_dal': self.beta * dal}
         with torch.no_grad():

@@ -4,6 +4,8 @@ from .alignment import (DistributionAlignmentLoss, EnergyDistanceLoss,
 from .base import WeightedLoss
 from .classification import CrossEntropyLoss, cross_entropy
 from .discrepancy import ClassifierDiscrepancyLoss, classifier_discrepancy
+from .divergence import (CORALLoss, GaussianMMDLoss, SinkhornDivergenceLoss,
+                         coral, gaussian_mmd)
 from .entropy import EntropyLoss, prediction_entropy
 from .feature_norm import AdaptiveFeatureNormLoss, adaptive_feature_norm
 from .gaussian import diagonal_gaussian_kl, fit_diagonal_gaussian
@@ -20,5 +22,6 @@ __all__ = [
     'SlicedWassersteinLoss', 'sliced_wasserstein', 'AdaptiveFeatureNormLoss',
     'adaptive_feature_norm', 'LatentKLLoss', 'fit_diagonal_gaussian',
     'diagonal_gaussian_kl', 'gaussian_latent_kl', 'ReconstructionLoss',
-    'reconstruction_l1'
+    'reconstruction_l1', 'GaussianMMDLoss', 'gaussian_mmd', 'CORALLoss',
+    'coral', 'SinkhornDivergenceLoss'
 ]

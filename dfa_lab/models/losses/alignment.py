@@ -13,10 +13,13 @@ compares sorted projections of the two batches.
 """
 import torch
 import torch.nn.functional as F
+from geomloss import SamplesLoss
 from torch import Tensor
 
 from dfa_lab.registry import MODELS
 from .base import WeightedLoss
+
+_geomloss_energy = SamplesLoss('energy', backend='tensorized')
 
 
 def distribution_alignment_loss(decoded_target: Tensor,
@@ -57,6 +60,10 @@ def energy_distance(decoded_target: Tensor,
     Euclidean by ``sqrt(N)``), so the value has the scale of a pixel
     difference like :func:`distribution_alignment_loss`.
 
+    The Euclidean form is geomloss's ``SamplesLoss('energy')`` (the same
+    value, measured faster than three ``torch.cdist`` calls); geomloss has
+    no L1 form, which is written here.
+
     Args:
         decoded_target: ``A``, ``(B_t, ...)``.
         decoded_prior: ``B``, ``(B_n, ...)`` with the same per-sample
@@ -66,12 +73,13 @@ def energy_distance(decoded_target: Tensor,
     if metric not in ('l1', 'l2'):
         raise ValueError(f"metric must be 'l1' or 'l2', got {metric!r}.")
     a, b = _flat_pair(decoded_target, decoded_prior)
-    p = 1.0 if metric == 'l1' else 2.0
-    scale = a.shape[1] if metric == 'l1' else a.shape[1]**0.5
-    cross = torch.cdist(a, b, p=p).mean()
-    within_a = torch.cdist(a, a, p=p).mean()
-    within_b = torch.cdist(b, b, p=p).mean()
-    return (cross - 0.5 * within_a - 0.5 * within_b) / scale
+    if metric == 'l2':
+        scale = a.shape[1]**0.5
+        return _geomloss_energy(a / scale, b / scale)
+    cross = torch.cdist(a, b, p=1.0).mean()
+    within_a = torch.cdist(a, a, p=1.0).mean()
+    within_b = torch.cdist(b, b, p=1.0).mean()
+    return (cross - 0.5 * within_a - 0.5 * within_b) / a.shape[1]
 
 
 def sliced_wasserstein(decoded_target: Tensor,

@@ -1,0 +1,2 @@
+_base_ = ['../mnist_usps.py', '../../_base_/aligners/latent.py']
+model = dict(aligner=_base_.mmd)
