@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 from benchmarking import (ACCURACY_KEY, ConfigName, PaperAccuracy, RunResult,
-                          RunSpec, describe_machine, format_mean_std,
-                          load_finished, load_validation_records,
-                          paper_accuracy, parse_config_name, plan_runs,
-                          render_markdown, run_benchmark, summarize,
-                          write_report)
+                          RunSpec, describe_code_version, describe_machine,
+                          format_mean_std, load_finished,
+                          load_validation_records, paper_accuracy,
+                          parse_config_name, plan_runs, render_markdown,
+                          run_benchmark, summarize, write_report)
 from benchmarking.config_name import method_label
 from benchmarking.report import (LABEL_FREE_NOTES, NOTES, method_rank,
                                  summary_to_dict)
@@ -405,6 +405,11 @@ def test_benchmark_end_to_end(tmp_path):
     assert f'Trained on: {describe_machine()} (2 runs)' in markdown
     report = json.loads((tmp_path / 'digits.json').read_text())
     assert report['results'][0]['seeds'] == [1, 2]
+    # ... and the commit of the code that trained it.
+    result = json.loads(
+        next(tmp_path.glob('runs/**/seed_1/result.json')).read_text())
+    assert result['code_version'] == describe_code_version(
+        str(REPO / 'tools' / 'train.py'))
 
     wall_time = re.compile(
         r'\nWall time of this command: [\d.]+ min, 2 run\(s\) at a time '

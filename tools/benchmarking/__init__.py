@@ -7,14 +7,16 @@ from .config_name import ConfigName, parse_config_name
 from .paper import PAPER_ACCURACY, PaperAccuracy, paper_accuracy
 from .report import (MethodSummary, describe_training_machines,
                      format_mean_std, render_markdown, summarize, write_report)
-from .runs import (RunFailedError, RunResult, RunSpec, describe_machine,
-                   execute_run, load_finished, plan_runs, run_benchmark)
+from .runs import (RunFailedError, RunResult, RunSpec, describe_code_version,
+                   describe_machine, execute_run, load_finished, plan_runs,
+                   run_benchmark)
 
 __all__ = [
     'ACCURACY_KEY', 'ConfigName', 'MethodSummary', 'PAPER_ACCURACY',
     'PaperAccuracy', 'RunFailedError', 'RunResult', 'RunSpec',
-    'describe_machine', 'describe_training_machines', 'execute_run',
-    'format_mean_std', 'load_finished', 'load_validation_records',
-    'paper_accuracy', 'parse_config_name', 'plan_runs', 'render_markdown',
-    'run_benchmark', 'summarize', 'write_report'
+    'describe_code_version', 'describe_machine', 'describe_training_machines',
+    'execute_run', 'format_mean_std', 'load_finished',
+    'load_validation_records', 'paper_accuracy', 'parse_config_name',
+    'plan_runs', 'render_markdown', 'run_benchmark', 'summarize',
+    'write_report'
 ]

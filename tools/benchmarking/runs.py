@@ -42,6 +42,27 @@ def describe_machine() -> str:
             f'{device}')
 
 
+def describe_code_version(script: str) -> Optional[str]:
+    """The git commit of the checkout holding ``script``, with ``-dirty``
+    when tracked files differ from it, or None outside a git checkout: a
+    result then says which code trained it."""
+    folder = osp.dirname(osp.abspath(script))
+
+    def git(*args):
+        return subprocess.run(['git', '-C', folder, *args],
+                              capture_output=True,
+                              text=True)
+
+    try:
+        head = git('rev-parse', 'HEAD')
+        if head.returncode != 0:
+            return None
+        dirty = git('status', '--porcelain', '--untracked-files=no').stdout
+    except OSError:
+        return None
+    return head.stdout.strip() + ('-dirty' if dirty.strip() else '')
+
+
 def parse_cfg_options(options: Sequence[str]) -> dict:
     """Parse ``key=value`` overrides the way ``--cfg-options`` of
     ``tools/train.py`` does, so that two spellings of the same overrides
@@ -107,6 +128,9 @@ class RunResult:
         machine: The machine that trained the run
             (:func:`describe_machine`), so that a report rendered elsewhere
             still names it; None where the result file does not record it.
+        code_version: The git commit of the code that trained it
+            (:func:`describe_code_version`); None where it is unknown or
+            the result file does not record it.
     """
     config: str
     seed: int
@@ -117,6 +141,7 @@ class RunResult:
     validations: List[ValidationRecord]
     final_metrics: Dict[str, float]
     machine: Optional[str] = None
+    code_version: Optional[str] = None
 
     def dump(self, path: str) -> None:
         """Write to ``path``, atomically: an interrupted write must not leave
@@ -304,7 +329,8 @@ def execute_run(spec: RunSpec,
         resumed=checkpoint is not None,
         validations=validations,
         final_metrics=validations[-1][1],
-        machine=describe_machine())
+        machine=describe_machine(),
+        code_version=describe_code_version(train_script))
     result.dump(spec.result_file)
     return result
 
