@@ -29,8 +29,8 @@ def model_configs():
         'ClassifierDiscrepancyLoss':
         (dict(type='ClassifierDiscrepancyLoss'), {}),
         'PriorKLLoss': (dict(type='PriorKLLoss', mode='gaussian'), {}),
-        'DistributionAlignmentLoss':
-        (dict(type='DistributionAlignmentLoss'), {}),
+        'DistributionAlignmentLoss': (dict(type='DistributionAlignmentLoss'),
+                                      {}),
         'EnergyDistanceLoss': (dict(type='EnergyDistanceLoss',
                                     metric='l1'), {}),
         'SlicedWassersteinLoss': (dict(type='SlicedWassersteinLoss'), {}),
@@ -41,6 +41,17 @@ def model_configs():
         'KLLDir': (dict(type='KLLDir',
                         recon_weight=1.0), dict(backbone=backbone)),
         'LatentKLLoss': (dict(type='LatentKLLoss'), {}),
+        'GaussianMMDLoss':
+        (dict(type='GaussianMMDLoss', bandwidth_multipliers=(1.0, 2.0)), {}),
+        'CORALLoss': (dict(type='CORALLoss', loss_weight=10.0), {}),
+        'SinkhornDivergenceLoss':
+        (dict(type='SinkhornDivergenceLoss', blur=0.1), {}),
+        'LatentDivergenceAligner': (dict(
+            type='LatentDivergenceAligner',
+            divergence=dict(type='CORALLoss')), dict(backbone=backbone)),
+        'ClassConditionalAligner':
+        (dict(type='ClassConditionalAligner',
+              num_classes=10), dict(backbone=backbone)),
         'ReconstructionLoss': (dict(type='ReconstructionLoss'), {}),
         'SourceOnly':
         (dict(type='SourceOnly', backbone=DIGIT, classifier=HEAD), {}),

@@ -229,6 +229,11 @@ def test_dfa_hosts_log_their_terms(adapter, optim):
                 } | {f'step3/{k}'
                      for k in diagnostics}
     assert keys <= set(log)
+    # G is fixed in MCD's step 2, where the aligner's term would move
+    # nothing: it is not computed there.
+    assert not [
+        key for key in log if key.startswith('step2/') and 'kld' in key
+    ]
     if adapter == 'ENT':
         # Diagnostics are logged, not added to the objective.
         assert torch.allclose(
