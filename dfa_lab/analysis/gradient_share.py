@@ -19,7 +19,9 @@ loss (what ``train_step`` back-propagates). Then
   exactly; a share is negative where the term pulls against the total, and
   above 1 where the other terms cancel part of it;
 - ``norm share``: ``|g_i| / sum_j |g_j|``, in [0, 1], blind to direction;
-- ``cosine``: ``<g_i, g> / (|g_i| |g|)``.
+- ``cosine``: ``<g_i, g> / (|g_i| |g|)``; and the cosine of ``g_i`` with
+  each other term's ``g_j`` (``term_cosines``: whether two terms pull
+  together, against each other or past each other).
 
 ``share = cosine * norm / |g|``: a term with a large gradient orthogonal to
 the total has a large norm share and a small share. Each quantity is
@@ -51,8 +53,9 @@ SHARE_DEFINITION = (
     '|g|^2, the part of the total gradient along its own direction that '
     'the term contributes (the shares of a step sum to 1; negative: the '
     'term pulls against the total); norm share = |g_i| / sum_j |g_j|; '
-    'cosine = <g_i, g> / (|g_i| |g|). The row "total" is g. Every value '
-    'is the mean over the batches of its per-batch value.')
+    'cosine = <g_i, g> / (|g_i| |g|); cosine with other terms: <g_i, g_j> '
+    '/ (|g_i| |g_j|) for each other term j of the step. The row "total" is '
+    'g. Every value is the mean over the batches of its per-batch value.')
 
 #: The ``term`` of the row that describes a step's total gradient.
 TOTAL = 'total'
@@ -150,7 +153,8 @@ def term_gradients(terms: Dict[str, Tensor],
 def compare_gradients(
         gradients: Dict[str, Tensor]) -> Dict[str, Dict[str, float]]:
     """``norm``, ``share``, ``norm_share`` and ``cosine`` of each term's
-    gradient against their sum (:data:`SHARE_DEFINITION`), and the row
+    gradient against their sum (:data:`SHARE_DEFINITION`), ``term_cosines``
+    (its cosine with each other term's gradient, by term), and the row
     :data:`TOTAL` for the sum itself (share, norm share and cosine 1).
     Undefined values (a zero gradient) are ``nan``."""
     total = sum(gradients.values())
@@ -168,7 +172,14 @@ def compare_gradients(
             share=dot / total_sq if total_sq > 0 else math.nan,
             norm_share=norms[key] / norm_sum if norm_sum > 0 else math.nan,
             cosine=dot / (norms[key] * math.sqrt(total_sq))
-            if norms[key] > 0 and total_sq > 0 else math.nan)
+            if norms[key] > 0 and total_sq > 0 else math.nan,
+            term_cosines={
+                other:
+                float(grad.double() @ gradients[other].double()) /
+                (norms[key] * norms[other])
+                if norms[key] > 0 and norms[other] > 0 else math.nan
+                for other in gradients if other != key
+            })
     rows[TOTAL] = dict(
         norm=math.sqrt(total_sq),
         share=1.0 if total_sq > 0 else math.nan,
@@ -217,7 +228,9 @@ def gradient_shares(model: nn.Module,
         in the loss dict's order and then its ``'total'``: ``step``,
         ``term``, ``norm``, ``share``, ``norm_share``, ``cosine`` (means
         over batches; ``nan`` where undefined in a batch), ``loss`` (the
-        term's mean value) and ``batches`` (how many).
+        term's mean value), ``term_cosines`` (the mean cosine of the
+        term's gradient with each other term's of the step; not in the
+        ``'total'`` row) and ``batches`` (how many).
     """
     steps = tuple(model.encoder_steps if steps is None else steps)
     parameters = encoder_parameters(model)
@@ -256,6 +269,12 @@ def gradient_shares(model: nn.Module,
             row = dict(step=step, term=term)
             for field in ROW_FIELDS + ('loss', ):
                 row[field] = sum(v[field] for v in values) / len(values)
+            if 'term_cosines' in values[0]:
+                row['term_cosines'] = {
+                    other:
+                    sum(v['term_cosines'][other] for v in values) / len(values)
+                    for other in values[0]['term_cosines']
+                }
             row['batches'] = len(values)
             results.append(row)
     return results
@@ -310,17 +329,18 @@ def _format_norm(value: float) -> str:
 def render_gradient_share_table(
     rows: Sequence[dict], notes: Sequence[str] = ()) -> str:
     """A markdown table of rows with ``iteration`` (optional), ``step``,
-    ``term``, ``norm``, ``share``, ``norm_share``, ``cosine`` and ``loss``,
-    followed by the definition of the columns and ``notes``."""
+    ``term``, ``norm``, ``share``, ``norm_share``, ``cosine``, ``loss`` and
+    ``term_cosines`` (optional), followed by the definition of the columns
+    and ``notes``."""
     with_iteration = any('iteration' in row for row in rows)
     header = (['iteration'] if with_iteration else []) + [
         'step', 'term', 'loss', 'gradient norm', 'share', 'norm share',
-        'cosine with total'
+        'cosine with total', 'cosine with other terms'
     ]
     lines = [
-        '| ' + ' | '.join(header) + ' |',
-        '|' + '|'.join('---' if i < len(header) - 5 else '---:'
-                       for i in range(len(header))) + '|'
+        '| ' + ' | '.join(header) + ' |', '|' +
+        '|'.join('---:' if len(header) - 6 <= i < len(header) - 1 else '---'
+                 for i in range(len(header))) + '|'
     ]
     for row in rows:
         term = f'**{row["term"]}**' if row['term'] == TOTAL else row['term']
@@ -331,7 +351,9 @@ def render_gradient_share_table(
             _format_norm(row['norm']),
             _format(row['share']),
             _format(row['norm_share']),
-            _format(row['cosine'])
+            _format(row['cosine']),
+            '; '.join(f'{other} {_format(value)}'
+                      for other, value in row.get('term_cosines', {}).items())
         ]
         lines.append('| ' + ' | '.join(cells) + ' |')
     lines += ['', SHARE_DEFINITION]

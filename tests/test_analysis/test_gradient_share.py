@@ -134,6 +134,15 @@ def test_norms_shares_and_cosines_match_written_out_autograd(adapter, steps):
                 assert row[field] == pytest.approx(
                     expected, rel=1e-4, abs=1e-7), (step, term, field)
             assert row['norm'] > 0
+            others = [key for key in per_batch[0] if key != term]
+            assert list(row['term_cosines']) == others
+            for other in others:
+                expected = sum(
+                    F.cosine_similarity(grads[term], grads[other], dim=0)
+                    for grads in per_batch) / len(per_batch)
+                assert row['term_cosines'][other] == pytest.approx(
+                    float(expected), rel=1e-4, abs=1e-6)
+        assert 'term_cosines' not in step_rows['total']
         totals = [sum(grads.values()).norm() for grads in per_batch]
         assert step_rows['total']['norm'] == pytest.approx(
             float(sum(totals) / len(totals)), rel=1e-4)
@@ -202,6 +211,7 @@ def test_compare_gradients_definitions():
     assert rows['a']['norm_share'] == pytest.approx(3 / 6)
     assert rows['b']['cosine'] == pytest.approx(-1 / math.sqrt(2))
     assert rows['total']['norm'] == pytest.approx(math.sqrt(8))
+    assert rows['a']['term_cosines'] == pytest.approx(dict(b=-1.0, c=0.0))
     zero = compare_gradients({'a': torch.zeros(2), 'b': torch.ones(2)})
     assert math.isnan(zero['a']['cosine']) and zero['a']['share'] == 0
 
@@ -290,7 +300,8 @@ def test_table_lists_every_row():
             norm=2.0,
             share=1.0,
             norm_share=1.0,
-            cosine=1.0),
+            cosine=1.0,
+            term_cosines=dict(loss_x=-0.25, loss_y=float('nan'))),
         dict(
             iteration=10,
             step=1,
@@ -304,9 +315,10 @@ def test_table_lists_every_row():
     table = render_gradient_share_table(rows, ['a note'])
     lines = table.splitlines()
     assert lines[0].startswith('| iteration | step | term | loss |')
-    assert lines[2] == '| 10 | 1 | loss_cls | 0.5 | 2 | 1.000 | 1.000 | ' \
-        '1.000 |'
-    assert lines[3].endswith('| n/a |') and '**total**' in lines[3]
+    assert lines[1] == '|---|---|---|---:|---:|---:|---:|---:|---|'
+    assert lines[2] == ('| 10 | 1 | loss_cls | 0.5 | 2 | 1.000 | 1.000 | '
+                        '1.000 | loss_x -0.250; loss_y n/a |')
+    assert lines[3].endswith('| n/a |  |') and '**total**' in lines[3]
     assert 'share = <g_i, g> / |g|^2' in table and 'a note' in table
 
 
@@ -347,6 +359,7 @@ def test_command_line_on_a_checkpoint_of_a_tiny_run(tmp_path):
     assert all(row['iteration'] == 4 for row in rows)
     step1 = [r for r in rows if r['step'] == 1 and r['term'] != 'total']
     assert sum(r['share'] for r in step1) == pytest.approx(1.0)
+    assert list(step1[0]['term_cosines']) == ['loss_cls_F2']
     for row in rows:
         assert f'| 4 | {row["step"]} |' in table
     # Not a checkpoint of the Runner: no iteration to report.

@@ -13,7 +13,8 @@ gradient_shares``; the definitions are ``SHARE_DEFINITION`` there):
 - share ``<g_i, g> / |g|^2`` (sums to 1 over a step's terms; negative:
   against the total);
 - norm share ``|g_i| / sum_j |g_j|``;
-- cosine with the step's total gradient ``g``.
+- cosine with the step's total gradient ``g``, and with each other term's
+  gradient.
 
 MCD's steps 1 and 3 update the encoder and are reported; step 2 holds the
 encoder fixed (no encoder gradient) and is left out. An adapter with one
@@ -96,6 +97,9 @@ def checkpoint_iteration(path: str, checkpoint: dict) -> int:
 
 
 def _finite(value):
+    """``value`` with every nan (nested in dicts too) as None, for JSON."""
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
@@ -141,10 +145,7 @@ def main(argv=None):
         batch_size=cfg.train_dataloader.batch_size,
         seed=args.seed,
         definition=SHARE_DEFINITION,
-        rows=[{
-            key: _finite(value)
-            for key, value in row.items()
-        } for row in rows])
+        rows=[_finite(row) for row in rows])
     json_path = osp.splitext(args.out)[0] + '.json'
     with open(json_path, 'w') as f:
         json.dump(record, f, indent=1)
