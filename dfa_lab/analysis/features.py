@@ -8,7 +8,7 @@ the one file they all read (``tools/analysis/extract_features.py``).
 """
 import copy
 import inspect
-from typing import Dict, Optional
+from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.config import Config
@@ -116,6 +116,23 @@ def load_adapter(cfg: Config,
     The checkpoint holds every weight, so the backbone's own initialisation
     from pretrained weights (timm's download or a local file) is skipped.
     """
+    model, _ = load_adapter_checkpoint(cfg, checkpoint, device)
+    return model.eval()
+
+
+def load_adapter_checkpoint(cfg: Config,
+                            checkpoint: str,
+                            device: str = 'cpu',
+                            strict: bool = True) -> Tuple[nn.Module, dict]:
+    """Build ``cfg.model`` and load ``checkpoint`` into it with mmengine's
+    ``load_checkpoint`` (strictly by default: every tensor must fit); the
+    model is left in the mode it is built in.
+
+    Returns:
+        tuple: The model on ``device`` and the checkpoint dict, whose
+        ``meta`` holds the training state it was saved at (``iter``,
+        ``epoch``).
+    """
     model_cfg = copy.deepcopy(cfg.model)
     backbone = model_cfg.backbone
     if backbone.get('pretrained'):
@@ -123,8 +140,9 @@ def load_adapter(cfg: Config,
     if backbone.get('checkpoint') is not None:
         backbone.checkpoint = None
     model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
-    return model.to(device).eval()
+    loaded = load_checkpoint(
+        model, checkpoint, map_location='cpu', strict=strict)
+    return model.to(device), loaded
 
 
 @torch.no_grad()

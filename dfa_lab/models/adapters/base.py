@@ -189,6 +189,41 @@ class BaseAdapter(BaseModel):
             network.compile(**options)
 
     # ------------------------------------------------------------- training
+    #: The optimisation steps of one iteration that update the backbone,
+    #: numbered as :meth:`step_losses` numbers them. One joint update per
+    #: iteration (SourceOnly, ENT, SAFN) is step 1.
+    encoder_steps: Tuple[int, ...] = (1, )
+
+    def step_losses(self, step: int, x_s: Tensor, y_s: Tensor,
+                    x_t: Tensor) -> Dict[str, Tensor]:
+        """The loss dict of step ``step`` of one training iteration, at the
+        current weights, without stepping anything: what ``train_step``
+        sums (:meth:`parse_losses`) and steps an optimizer on.
+
+        Analyses that take the gradient of each term
+        (``tools/analysis/gradient_share.py``) call it; adapters whose
+        ``train_step`` is built on it cannot drift from what is analysed.
+        Call it in the mode training runs in (``model.train()``).
+
+        Args:
+            step: The step of the iteration, from 1. An adapter with one
+                joint update per iteration has step 1 only; MCD numbers its
+                three steps as Algorithm 1 does.
+            x_s: Source images (after the data preprocessor).
+            y_s: Source labels.
+            x_t: Target images.
+
+        Raises:
+            NotImplementedError: The adapter does not expose its steps'
+                losses (a host that writes its whole update inside
+                ``train_step``).
+        """
+        raise NotImplementedError(
+            f'{type(self).__name__} does not expose the losses of its '
+            'training steps: implement step_losses(step, x_s, y_s, x_t), '
+            'returning the loss dict train_step sums at each step, for '
+            'analyses that differentiate each term.')
+
     def aligner_losses(
             self,
             encoded: EncoderOutput,

@@ -32,9 +32,10 @@ class MCD(BaseAdapter):
        source batch, and only then.
 
     The losses of each step are computed by :meth:`step1_losses`,
-    :meth:`step2_losses` and :meth:`step3_losses`, which step nothing, so
-    that analyses (``tools/analysis/gradient_share.py``) can take their
-    gradients; :meth:`train_step` steps the optimizers on them.
+    :meth:`step2_losses` and :meth:`step3_losses` (and :meth:`step_losses`
+    by step number), which step nothing, so that analyses
+    (``tools/analysis/gradient_share.py``) can take their gradients;
+    :meth:`train_step` steps the optimizers on them.
 
     The prediction is the ensemble ``F1 + F2`` (summed logits); evaluation
     also reports each classifier.
@@ -57,6 +58,9 @@ class MCD(BaseAdapter):
         2: ('classifiers', ),
         3: ('generator', )
     }
+
+    #: The steps that update ``G`` (step 2 holds it fixed).
+    encoder_steps = (1, 3)
 
     def __init__(self,
                  num_k: int = 4,
@@ -105,6 +109,19 @@ class MCD(BaseAdapter):
         self.step_optimizers(
             loss, step=stepped, zero=tuple(optim_wrapper.values()))
         return {f'step{step}/{key}': value for key, value in log_vars.items()}
+
+    def step_losses(self, step: int, x_s: Tensor, y_s: Tensor,
+                    x_t: Tensor) -> Dict[str, Tensor]:
+        """The losses of step 1, 2 or 3 (:meth:`step1_losses`,
+        :meth:`step2_losses`, :meth:`step3_losses`); step 3's are those of
+        one of its ``num_k`` updates."""
+        if step == 1:
+            return self.step1_losses(x_s, y_s)
+        if step == 2:
+            return self.step2_losses(x_s, y_s, x_t)
+        if step == 3:
+            return self.step3_losses(x_s, y_s, x_t)
+        raise ValueError(f'MCD has steps 1, 2 and 3, got step={step}.')
 
     def step1_losses(self, x_s: Tensor, y_s: Tensor) -> Dict[str, Tensor]:
         """Step 1: the source objective of ``G``, ``F1``, ``F2``."""

@@ -23,12 +23,23 @@ class SourceOnly(BaseAdapter):
         data = self.data_preprocessor(data, True)
         x_s, y_s, x_t = self.unpack_uda_batch(data)
         with optim_wrapper.optim_context(self):
-            source = self.backbone(x_s)
-            losses = self.source_losses(source, y_s)
-            losses.update(self.target_losses(x_t, source, y_s))
-            loss, log_vars = self.parse_losses(losses)
+            loss, log_vars = self.parse_losses(
+                self.step_losses(1, x_s, y_s, x_t))
         optim_wrapper.update_params(loss)
         return log_vars
+
+    def step_losses(self, step: int, x_s: Tensor, y_s: Tensor,
+                    x_t: Tensor) -> Dict[str, Tensor]:
+        """The one joint update of an iteration (``step=1``): the source
+        objective (:meth:`source_losses`) plus the target objective
+        (:meth:`target_losses`), which sees the same source pass."""
+        if step != 1:
+            raise ValueError(f'{type(self).__name__} updates once per '
+                             f'iteration (step 1), got step={step}.')
+        source = self.backbone(x_s)
+        losses = self.source_losses(source, y_s)
+        losses.update(self.target_losses(x_t, source, y_s))
+        return losses
 
     def target_losses(
             self,
