@@ -1,5 +1,5 @@
 """Maximum Classifier Discrepancy (Saito et al., CVPR 2018) as DFA's host."""
-from typing import Callable, Dict
+from typing import Dict, Tuple
 
 import torch
 from mmengine.optim import OptimWrapperDict
@@ -81,16 +81,11 @@ class MCD(BaseAdapter):
         ``num_k`` updates."""
         require_optim_wrapper_dict(optim_wrapper, self.optimizer_groups,
                                    type(self).__name__)
-        x_s, y_s, x_t = self.unpack_uda_batch(
-            self.data_preprocessor(data, True))
-        log_vars = self.take_step(1, lambda: self.step1_losses(x_s, y_s),
-                                  optim_wrapper)
-        log_vars.update(
-            self.take_step(2, lambda: self.step2_losses(x_s, y_s, x_t),
-                           optim_wrapper))
+        batch = self.unpack_uda_batch(self.data_preprocessor(data, True))
+        log_vars = self.take_step(1, batch, optim_wrapper)
+        log_vars.update(self.take_step(2, batch, optim_wrapper))
         step_logs = [
-            self.take_step(3, lambda: self.step3_losses(x_s, y_s, x_t),
-                           optim_wrapper) for _ in range(self.num_k)
+            self.take_step(3, batch, optim_wrapper) for _ in range(self.num_k)
         ]
         log_vars.update({
             key: sum(log[key] for log in step_logs) / self.num_k
@@ -98,14 +93,15 @@ class MCD(BaseAdapter):
         })
         return log_vars
 
-    def take_step(self, step: int, losses: Callable[[], Dict[str, Tensor]],
+    def take_step(self, step: int, batch: Tuple[Tensor, Tensor, Tensor],
                   optim_wrapper: OptimWrapperDict) -> Dict[str, Tensor]:
-        """Compute one step's ``losses()`` in its optimizers' context, step
-        the groups of :attr:`step_groups` on their sum, clear every group's
-        gradients and return the step's logs, prefixed ``step<N>/``."""
+        """Compute step ``step``'s losses (:meth:`step_losses`) on ``batch
+        = (x_s, y_s, x_t)`` in its optimizers' context, step the groups of
+        :attr:`step_groups` on their sum, clear every group's gradients
+        and return the step's logs, prefixed ``step<N>/``."""
         stepped = tuple(optim_wrapper[name] for name in self.step_groups[step])
         with stepped[0].optim_context(self):
-            loss, log_vars = self.parse_losses(losses())
+            loss, log_vars = self.parse_losses(self.step_losses(step, *batch))
         self.step_optimizers(
             loss, step=stepped, zero=tuple(optim_wrapper.values()))
         return {f'step{step}/{key}': value for key, value in log_vars.items()}
