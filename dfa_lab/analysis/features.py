@@ -12,13 +12,14 @@ from typing import Dict, Optional
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
 from dfa_lab.datasets import gathered_collate
 from dfa_lab.registry import DATASETS, MODELS
+from dfa_lab.utils.checkpoint import read_checkpoint
 
 DOMAINS = ('source', 'target')
 SPLITS = ('train', 'test')
@@ -115,6 +116,8 @@ def load_adapter(cfg: Config,
 
     The checkpoint holds every weight, so the backbone's own initialisation
     from pretrained weights (timm's download or a local file) is skipped.
+    It is read as the Runner reads checkpoints
+    (:func:`~dfa_lab.utils.read_checkpoint`).
     """
     model_cfg = copy.deepcopy(cfg.model)
     backbone = model_cfg.backbone
@@ -123,7 +126,8 @@ def load_adapter(cfg: Config,
     if backbone.get('checkpoint') is not None:
         backbone.checkpoint = None
     model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    _load_checkpoint_to_model(
+        model, read_checkpoint(checkpoint, 'cpu'), strict=True)
     return model.to(device).eval()
 
 
