@@ -43,9 +43,10 @@ def _checkpoint_globals() -> list:
     torch's own: the fields of message hubs pickled by earlier versions
     (numpy arrays and scalars, history buffers as data).
 
-    Since torch 2.6, ``torch.load`` defaults to ``weights_only=True``, which
-    mmengine 0.10 relies on; these are allowed only while
-    :func:`read_checkpoint` reads a file, never process-wide. Checkpoints
+    mmengine 0.10 calls ``torch.load`` without ``weights_only``, which
+    since torch 2.6 means ``weights_only=True``: tensors, numbers, strings
+    and containers only. These objects are allowed besides only while
+    :func:`read_checkpoint` reads a file, never process-wide; checkpoints
     written now need none of them (:func:`message_hub_to_data`).
     """
     numpy_core = getattr(np, '_core', None) or np.core
