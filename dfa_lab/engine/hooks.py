@@ -144,12 +144,17 @@ def _random_state() -> dict:
 
 
 def _set_random_state(state: dict) -> None:
+    """Restore the states of :func:`_random_state`, also when a checkpoint
+    was loaded onto a GPU (resuming maps every tensor to the device) and
+    from checkpoints that stored numpy's keys as an array."""
     random.setstate(state['python'])
     name, keys, *rest = state['numpy']
-    np.random.set_state((name, np.asarray(keys, dtype=np.uint32), *rest))
-    torch.set_rng_state(state['torch'])
+    if isinstance(keys, torch.Tensor):
+        keys = keys.cpu().numpy()
+    np.random.set_state((name, keys.astype(np.uint32), *rest))
+    torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        torch.cuda.set_rng_state_all([cuda.cpu() for cuda in state['cuda']])
 
 
 @HOOKS.register_module()

@@ -249,7 +249,7 @@ def _history_buffer(saved: dict) -> Optional[HistoryBuffer]:
 
 def _numeric_history(history) -> Optional[np.ndarray]:
     if isinstance(history, torch.Tensor):
-        history = history.numpy()
+        history = history.cpu().numpy()
     if isinstance(history, np.ndarray) and history.ndim == 1 and \
             history.dtype.kind in 'iufb':
         return history
