@@ -171,9 +171,12 @@ def test_engine_and_evaluation_components_build():
         NonFiniteCheckHook=dict(type='NonFiniteCheckHook'),
         DecoderCollapseHook=dict(type='DecoderCollapseHook', patience=2),
         TrainingSummaryHook=dict(type='TrainingSummaryHook'))
-    assert set(registry.HOOKS.module_dict) == set(hooks)
+    # dfa_lab's CheckpointHook stands in for mmengine's in the dfa_lab scope.
+    assert set(registry.HOOKS.module_dict) == set(hooks) | {'CheckpointHook'}
     for name, cfg in hooks.items():
         assert type(registry.HOOKS.build(cfg)).__name__ == name
+    assert type(registry.HOOKS.build(
+        dict(type='CheckpointHook'))).__name__ == 'SafeCheckpointHook'
     prefixes = {
         'TargetAccuracy': 'target',
         'SourceValidationAccuracy': 'source_val',

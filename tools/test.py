@@ -7,6 +7,7 @@ Example::
 """
 import argparse
 import json
+import os
 import os.path as osp
 
 from dfa_lab.utils import (add_common_arguments, build_runner,
@@ -23,10 +24,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parse_arguments(parser, argv)
 
 
+#: The config entries that only training reads. Testing drops them, so its
+#: Runner is no training run: it does not take the work dir's lock, and may
+#: test a checkpoint of a training that is still running there.
+TRAINING_KEYS = ('train_dataloader', 'train_cfg', 'optim_wrapper',
+                 'param_scheduler')
+
+
 def evaluate(cfg, out=None) -> dict:
     """Test the checkpoint ``cfg.load_from``; write the metrics to ``out``
-    (JSON) on rank 0."""
+    (JSON) on rank 0, creating its folder first."""
+    for key in TRAINING_KEYS:
+        cfg[key] = None
     runner = build_runner(cfg)
+    if out and runner.rank == 0:
+        os.makedirs(osp.dirname(osp.abspath(out)), exist_ok=True)
     metrics = runner.test()
     if out and runner.rank == 0:
         with open(out, 'w') as f:

@@ -12,13 +12,14 @@ from typing import Dict, Optional, Tuple
 
 import torch
 from mmengine.config import Config
-from mmengine.runner import load_checkpoint
+from mmengine.runner.checkpoint import _load_checkpoint_to_model
 from torch import Tensor, nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm import tqdm
 
 from dfa_lab.datasets import gathered_collate
 from dfa_lab.registry import DATASETS, MODELS
+from dfa_lab.utils.checkpoint import read_checkpoint
 
 DOMAINS = ('source', 'target')
 SPLITS = ('train', 'test')
@@ -115,6 +116,8 @@ def load_adapter(cfg: Config,
 
     The checkpoint holds every weight, so the backbone's own initialisation
     from pretrained weights (timm's download or a local file) is skipped.
+    It is read as the Runner reads checkpoints
+    (:func:`~dfa_lab.utils.read_checkpoint`).
     """
     model, _ = load_adapter_checkpoint(cfg, checkpoint, device)
     return model.eval()
@@ -124,9 +127,10 @@ def load_adapter_checkpoint(cfg: Config,
                             checkpoint: str,
                             device: str = 'cpu',
                             strict: bool = True) -> Tuple[nn.Module, dict]:
-    """Build ``cfg.model`` and load ``checkpoint`` into it with mmengine's
-    ``load_checkpoint`` (strictly by default: every tensor must fit); the
-    model is left in the mode it is built in.
+    """Build ``cfg.model`` and load ``checkpoint`` into it as the Runner
+    reads checkpoints (:func:`~dfa_lab.utils.read_checkpoint`, then
+    mmengine's loading into the model; strictly by default: every tensor
+    must fit); the model is left in the mode it is built in.
 
     Returns:
         tuple: The model on ``device`` and the checkpoint dict, whose
@@ -140,8 +144,8 @@ def load_adapter_checkpoint(cfg: Config,
     if backbone.get('checkpoint') is not None:
         backbone.checkpoint = None
     model = MODELS.build(model_cfg)
-    loaded = load_checkpoint(
-        model, checkpoint, map_location='cpu', strict=strict)
+    loaded = read_checkpoint(checkpoint, 'cpu')
+    _load_checkpoint_to_model(model, loaded, strict=strict)
     return model.to(device), loaded
 
 

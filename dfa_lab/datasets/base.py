@@ -58,6 +58,21 @@ def build_dataset(dataset: Union[dict, Dataset]) -> Dataset:
     return DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
 
 
+def describe_dataset(dataset: Dataset) -> str:
+    """The dataset as errors name it: its type, and its split, list file or
+    folder where it has one (``'USPS, train split'``)."""
+    parts = [type(dataset).__name__]
+    split = getattr(dataset, 'split', None)
+    if isinstance(split, str):
+        parts.append(f'{split} split')
+    for attribute in ('list_file', 'root'):
+        location = getattr(dataset, attribute, None)
+        if isinstance(location, str):
+            parts.append(f'{attribute} {location}')
+            break
+    return ', '.join(parts)
+
+
 def check_choice(name: str, value, choices: Sequence):
     """Return ``value`` if it is one of ``choices``, else raise ValueError."""
     if value not in choices:

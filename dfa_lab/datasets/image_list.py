@@ -3,6 +3,7 @@
 import os.path as osp
 from typing import Callable, List, Optional, Tuple, Union
 
+import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
@@ -106,6 +107,12 @@ class ImageList(Dataset):
             raise ValueError(f'{where}: label {label} is not below '
                              f'num_classes={self.num_classes}.')
         return osp.join(self.root, path), label
+
+    @property
+    def labels(self) -> torch.Tensor:
+        """The label of every listed image."""
+        return torch.tensor([label for _, label in self.samples],
+                            dtype=torch.long)
 
     @property
     def metainfo(self) -> dict:

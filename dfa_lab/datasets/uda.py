@@ -8,8 +8,20 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Dataset, Sampler
 
 from dfa_lab.registry import DATA_SAMPLERS, DATASETS
-from .base import build_dataset, check_positive_int
+from .base import build_dataset, check_positive_int, describe_dataset
 from .collate import GatheredBatch
+
+
+def check_domains_not_empty(dataset: Dataset) -> None:
+    """Refuse a pair of domains of which one holds no sample: no pair can be
+    drawn from it (a sampler would search for one forever)."""
+    for domain in ('source', 'target'):
+        part = getattr(dataset, domain)
+        if len(part) == 0:
+            raise ValueError(
+                f'The {domain} dataset of {type(dataset).__name__} '
+                f'({describe_dataset(part)}) is empty: training pairs a '
+                'sample of each domain, so both need at least one.')
 
 
 @DATASETS.register_module()
@@ -49,6 +61,7 @@ class UDAPairDataset(Dataset):
                  pairing_seed: int = 0) -> None:
         self.source = build_dataset(source)
         self.target = build_dataset(target)
+        check_domains_not_empty(self)
         if epoch_length is not None:
             check_positive_int('epoch_length', epoch_length)
         self.epoch_length = epoch_length
@@ -139,6 +152,7 @@ class UDAPairSampler(Sampler):
                 'UDAPairSampler needs a dataset with `source` and `target` '
                 f'datasets, such as UDAPairDataset; got '
                 f'{type(dataset).__name__}')
+        check_domains_not_empty(dataset)
         self.dataset = dataset
         self.shuffle = shuffle
         self.seed = sync_random_seed() if seed is None else seed

@@ -1,5 +1,6 @@
 from .diagnostics import DecoderCollapseHook
-from .hooks import AverageOverRanksHook, NonFiniteCheckHook, RandomStateHook
+from .hooks import (AverageOverRanksHook, NonFiniteCheckHook, RandomStateHook,
+                    SafeCheckpointHook)
 from .loops import UDAValLoop
 from .optimizers import AutocastOptimWrapper, MultiOptimWrapperConstructor
 from .runner import AdapterRunner
@@ -10,6 +11,6 @@ from .wrappers import SeparateDistributedDataParallel
 __all__ = [
     'AdapterRunner', 'AutocastOptimWrapper', 'AverageOverRanksHook',
     'DecoderCollapseHook', 'GlooSyncBatchNorm', 'MultiOptimWrapperConstructor',
-    'NonFiniteCheckHook', 'RandomStateHook', 'SeparateDistributedDataParallel',
-    'TrainingSummaryHook', 'UDAValLoop'
+    'NonFiniteCheckHook', 'RandomStateHook', 'SafeCheckpointHook',
+    'SeparateDistributedDataParallel', 'TrainingSummaryHook', 'UDAValLoop'
 ]

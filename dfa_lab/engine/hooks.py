@@ -1,4 +1,5 @@
 """Hooks that dfa_lab adds to mmengine's defaults."""
+import contextlib
 import math
 import random
 from typing import Iterator, List, Tuple
@@ -31,6 +32,57 @@ def checkpoint_due(runner, by_epoch: bool = False) -> bool:
         if due:
             return True
     return False
+
+
+@HOOKS.register_module(name='CheckpointHook')
+class SafeCheckpointHook(CheckpointHook):
+    """mmengine's ``CheckpointHook``, removing old checkpoints only once the
+    new one is written.
+
+    mmengine's hook removes the oldest kept checkpoint (``max_keep_ckpts``)
+    and the previous best one (``save_best``) *before* writing the new one:
+    a save that fails or is killed half-way leaves fewer checkpoints than
+    asked for, and none with ``max_keep_ckpts=1``. This hook performs those
+    removals after ``runner.save_checkpoint`` returns, and not at all when
+    it raises. :class:`~dfa_lab.engine.AdapterRunner` writes every
+    checkpoint under a temporary name and renames it into place, so it
+    returns only once the file is complete.
+
+    It is registered as ``CheckpointHook`` in the ``dfa_lab`` scope, so every
+    config's ``default_hooks.checkpoint`` (``type='CheckpointHook'``) builds
+    it; its options are mmengine's.
+    """
+
+    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        with self._removals_deferred():
+            super()._save_checkpoint_with_step(runner, step, meta)
+
+    def _save_best_checkpoint(self, runner, metrics) -> None:
+        with self._removals_deferred():
+            super()._save_best_checkpoint(runner, metrics)
+
+    @contextlib.contextmanager
+    def _removals_deferred(self):
+        """Collect the file backend's removals in the block and perform them
+        when it completes."""
+        backend = getattr(self, 'file_backend', None)
+        # The backend is set in before_train (validation alone never
+        # saves); a best checkpoint's save saves the latest one again, in
+        # the block that already defers.
+        if backend is None or 'remove' in vars(backend):
+            yield
+            return
+        removals = []
+        backend.remove = lambda path: removals.append(
+            (type(backend).remove, path))
+        backend.rmtree = lambda path: removals.append(
+            (type(backend).rmtree, path))
+        try:
+            yield
+        finally:
+            del backend.remove, backend.rmtree
+        for remove, path in removals:
+            remove(backend, path)
 
 
 @HOOKS.register_module()
@@ -78,9 +130,13 @@ class RandomStateHook(Hook):
 
 
 def _random_state() -> dict:
+    """The generators' states as plain data: numpy's key array is stored as
+    a tensor, so that loading a checkpoint allows no numpy globals."""
+    name, keys, position, has_gauss, cached_gaussian = np.random.get_state()
     state = dict(
         python=random.getstate(),
-        numpy=np.random.get_state(),
+        numpy=(name, torch.from_numpy(keys.astype(np.int64)), position,
+               has_gauss, cached_gaussian),
         torch=torch.get_rng_state())
     if torch.cuda.is_available():
         state['cuda'] = torch.cuda.get_rng_state_all()
@@ -88,11 +144,17 @@ def _random_state() -> dict:
 
 
 def _set_random_state(state: dict) -> None:
+    """Restore the states of :func:`_random_state`, also when a checkpoint
+    was loaded onto a GPU (resuming maps every tensor to the device) and
+    from checkpoints that stored numpy's keys as an array."""
     random.setstate(state['python'])
-    np.random.set_state(state['numpy'])
-    torch.set_rng_state(state['torch'])
+    name, keys, *rest = state['numpy']
+    if isinstance(keys, torch.Tensor):
+        keys = keys.cpu().numpy()
+    np.random.set_state((name, keys.astype(np.uint32), *rest))
+    torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state['cuda'])
+        torch.cuda.set_rng_state_all([cuda.cpu() for cuda in state['cuda']])
 
 
 @HOOKS.register_module()

@@ -1,22 +1,36 @@
 """The Runner of dfa_lab's configs."""
 import difflib
+import errno
 import inspect
 import numbers
+import os
+import os.path as osp
 import re
-from typing import Dict, List
+from typing import Dict, Iterator, List, Optional, Tuple
 
+import torch
+from mmengine.dist import master_only
+from mmengine.fileio import LocalBackend, get_file_backend
 from mmengine.hooks import CheckpointHook
 from mmengine.optim import OptimWrapper, OptimWrapperDict
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import (_load_checkpoint_to_model,
                                         get_state_dict)
 
+from dfa_lab.datasets.base import describe_dataset
 from dfa_lab.models.adapters import BaseAdapter
 from dfa_lab.registry import RUNNERS
 from dfa_lab.utils.checkpoint import (CheckpointError,
                                       find_resumable_checkpoint,
-                                      read_checkpoint, state_dict_mismatch)
+                                      message_hub_from_data,
+                                      message_hub_to_data, read_checkpoint,
+                                      state_dict_mismatch)
 from dfa_lab.utils.module import unwrap
+from dfa_lab.utils.work_dir_lock import WorkDirLock
+
+#: Suffix of a checkpoint while it is written; it is renamed to its own name
+#: once complete.
+PARTIAL_SUFFIX = '.partial'
 
 
 @RUNNERS.register_module()
@@ -53,16 +67,128 @@ class AdapterRunner(Runner):
     - resumes automatically (``resume=True`` without ``load_from``) from the
       newest *intact* checkpoint of the work dir, warning about every newer
       one it skips as damaged;
+    - executes nothing a checkpoint carries: mmengine's ``resume`` runs
+      ``meta['config']`` as Python (``Config.fromstring``) to compare GPU
+      counts; this runner drops that entry unread, saves the message hub as
+      plain data (:func:`~dfa_lab.utils.message_hub_to_data`) and reads
+      every checkpoint with :func:`~dfa_lab.utils.read_checkpoint`;
+    - records in each checkpoint how its training batches were drawn
+      (``meta['train_batches']``: processes and batch size) and refuses to
+      resume with another number of processes or another batch size:
+      mmengine skips the saved number of iterations of the *new* layout, so
+      the run would repeat or skip training pairs;
+    - holds the work dir's lock (:class:`~dfa_lab.utils.WorkDirLock`) from
+      when a run configured to train (``train_cfg`` set) is built until its
+      training ends, so a second training into the same work dir is refused
+      before it writes anything; a run that only tests dumps its config
+      into its log folder, not over the training's;
+    - writes each checkpoint under a temporary name (``PARTIAL_SUFFIX``)
+      and renames it into place when complete, so a save that fails or is
+      killed leaves no partial checkpoint; a failed write raises one error
+      naming the checkpoint and the cause. dfa_lab's ``CheckpointHook``
+      (:class:`~dfa_lab.engine.hooks.SafeCheckpointHook`) removes old
+      checkpoints only after that;
+    - refuses, when the run is built, a non-positive ``train_cfg.max_iters``
+      (or ``max_epochs``) or ``val_interval``, a ``randomness.seed`` that is
+      not an integer, and datasets with labels outside the classifiers'
+      ``num_classes``;
     - rejects ``default_hooks.checkpoint`` options that mmengine's
       ``CheckpointHook`` would otherwise only reject at its first save.
     """
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        arguments = inspect.signature(Runner.__init__).bind(
+            self, *args, **kwargs).arguments
+        _check_run_options(
+            arguments.get('train_cfg'), arguments.get('randomness'))
+        self._work_dir_lock: Optional[WorkDirLock] = None
         self._resuming = False
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:
+            self._release_work_dir()
+            raise
         for hook in self.hooks:
             if isinstance(hook, CheckpointHook):
                 _check_checkpoint_hook_options(hook)
+
+    def setup_env(self, env_cfg: dict) -> None:
+        """mmengine's environment set-up (distributed initialisation
+        included); then, on rank 0 of a run configured to train, take the
+        work dir's lock, before the Runner writes its log and config."""
+        super().setup_env(env_cfg)
+        if self._train_loop is not None and self.rank == 0:
+            lock = WorkDirLock(self.work_dir)
+            lock.acquire()
+            self._work_dir_lock = lock
+
+    @master_only
+    def dump_config(self) -> None:
+        """mmengine's dump of the config into the work dir, for a run
+        configured to train; a run that only tests or validates dumps it
+        into its own log folder (``<work_dir>/<timestamp>``), so that it
+        never replaces the config of a training in the same work dir."""
+        if self._train_loop is not None:
+            super().dump_config()
+            return
+        filename = osp.basename(self.cfg.filename or f'{self.timestamp}.py')
+        self.cfg.dump(osp.join(self.log_dir, filename))
+
+    def _release_work_dir(self) -> None:
+        if self._work_dir_lock is not None:
+            self._work_dir_lock.release()
+            self._work_dir_lock = None
+
+    def train(self):
+        """mmengine's training; the work dir's lock is released when it
+        ends, however it ends."""
+        try:
+            return super().train()
+        finally:
+            self._release_work_dir()
+
+    def build_train_loop(self, loop):
+        """mmengine's, then check the labels of its (source) dataset."""
+        loop = super().build_train_loop(loop)
+        self._check_labels(loop.dataloader.dataset, 'train_dataloader.dataset')
+        return loop
+
+    def build_val_loop(self, loop):
+        """mmengine's, then check the labels of the datasets it evaluates."""
+        loop = super().build_val_loop(loop)
+        self._check_labels(loop.dataloader.dataset, 'val_dataloader.dataset')
+        if hasattr(loop, 'source_dataloader'):
+            self._check_labels(loop.source_dataloader.dataset,
+                               'val_cfg.source_dataloader.dataset')
+        return loop
+
+    def build_test_loop(self, loop):
+        """mmengine's, then check the labels of the dataset it evaluates."""
+        loop = super().build_test_loop(loop)
+        self._check_labels(loop.dataloader.dataset, 'test_dataloader.dataset')
+        return loop
+
+    def _check_labels(self, dataset, where: str) -> None:
+        """Refuse a labelled dataset with a label outside the classifiers'
+        classes: in training it would fail inside the loss (on CUDA, as a
+        device-side assert), in evaluation it would only lower the
+        accuracy."""
+        num_classes = _num_classes(unwrap(self.model))
+        if num_classes is None:
+            return
+        for name, part in _labelled_datasets(dataset, where):
+            labels = getattr(part, 'labels', None)
+            if labels is None:
+                continue
+            labels = torch.as_tensor(labels)
+            outside = labels[(labels < 0) | (labels >= num_classes)]
+            if outside.numel():
+                raise ValueError(
+                    f'{name} ({describe_dataset(part)}) has the label '
+                    f'{int(outside[0])} ({outside.numel()} of its '
+                    f'{labels.numel()} labels are outside 0..'
+                    f'{num_classes - 1}), but the model\'s classifiers have '
+                    f'num_classes={num_classes}.')
 
     def _maybe_compile(self, target: str) -> None:
         options = self.cfg.get('compile')
@@ -168,6 +294,14 @@ class AdapterRunner(Runner):
                 f'model\'s initial values or are ignored:\n{mismatch}')
         if self._resuming:
             self._check_resumable(filename, checkpoint)
+            checkpoint['message_hub'] = message_hub_from_data(
+                checkpoint['message_hub'], filename)
+            if 'config' in checkpoint['meta']:
+                del checkpoint['meta']['config']
+                self.logger.warning(
+                    f'Checkpoint {filename} carries meta[\'config\'], a '
+                    'config as Python source; resuming ignores it (mmengine '
+                    'would run it) and uses the config of this run.')
 
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         _load_checkpoint_to_model(
@@ -177,12 +311,15 @@ class AdapterRunner(Runner):
         return checkpoint
 
     def _check_resumable(self, filename: str, checkpoint: dict) -> None:
-        """Refuse a checkpoint without training state, or whose optimizer
+        """Refuse a checkpoint without training state, one whose training
+        batches were drawn otherwise than this run's, or whose optimizer
         state does not fit the config's optimizers."""
-        if 'meta' not in checkpoint or 'message_hub' not in checkpoint:
+        if not isinstance(checkpoint.get('meta'),
+                          dict) or 'message_hub' not in checkpoint:
             raise CheckpointError(
                 f'Checkpoint {filename} holds weights only, no training '
                 'state: it can be loaded with load_from, not resumed.')
+        self._check_train_batches(filename, checkpoint['meta'])
         if 'optimizer' not in checkpoint or not isinstance(
                 self.optim_wrapper, OptimWrapper):
             return
@@ -205,6 +342,166 @@ class AdapterRunner(Runner):
                 '; '.join(changes) + '. Resume with the checkpoint\'s values, '
                 'or start a new run from its weights only: '
                 f'--cfg-options load_from={filename} (without --resume).')
+
+    def _train_batches(self) -> dict:
+        """How this run draws its training batches from the sampler's
+        stream: the number of processes, and each one's batch size."""
+        return dict(
+            world_size=self.world_size,
+            batch_size=getattr(self.train_dataloader, 'batch_size', None))
+
+    def _check_train_batches(self, filename: str, meta: dict) -> None:
+        """Refuse to resume with another number of processes or batch size
+        than the checkpoint's.
+
+        mmengine resumes the data by skipping as many batches as the
+        checkpoint has iterations, in this run's layout: with another layout
+        the run would start at another pair of the sampler's stream than
+        the first one not yet trained.
+        """
+        saved = meta.get('train_batches')
+        if saved is None:
+            self.logger.warning(
+                f'Checkpoint {filename} does not record its number of '
+                'processes and batch size (written before dfa_lab did): '
+                'resuming continues at the right training pair only if both '
+                'are those of the run that wrote it.')
+            return
+        now = self._train_batches()
+        changes = [
+            f'{label} {saved.get(key)!r} in the checkpoint, {now[key]!r} now'
+            for key, label in (('world_size', 'processes'),
+                               ('batch_size', 'train_dataloader.batch_size'))
+            if saved.get(key) != now[key]
+        ]
+        if changes:
+            raise CheckpointError(
+                f'Checkpoint {filename} was trained with another layout of '
+                'the training batches: ' + '; '.join(changes) + '. Resuming '
+                'skips as many batches as it has iterations, so it would '
+                'repeat or skip training pairs. Resume with the checkpoint\'s '
+                'processes and batch size, or start a new run from its '
+                f'weights: --cfg-options load_from={filename} (without '
+                '--resume).')
+
+    @master_only
+    def save_checkpoint(self,
+                        out_dir: str,
+                        filename: str,
+                        file_client_args: Optional[dict] = None,
+                        save_optimizer: bool = True,
+                        save_param_scheduler: bool = True,
+                        meta: Optional[dict] = None,
+                        by_epoch: bool = True,
+                        backend_args: Optional[dict] = None) -> None:
+        """mmengine's ``save_checkpoint`` (the arguments are its), with the
+        layout of the training batches in ``meta['train_batches']``; to a
+        local folder, the file is written as ``<filename>.partial``, synced
+        and renamed to ``filename``.
+
+        Raises:
+            CheckpointError: The file cannot be written (e.g. the disk is
+                full); no partial file is left.
+        """
+        meta = dict(meta or {}, train_batches=self._train_batches())
+        options = dict(
+            file_client_args=file_client_args,
+            save_optimizer=save_optimizer,
+            save_param_scheduler=save_param_scheduler,
+            meta=meta,
+            by_epoch=by_epoch,
+            backend_args=backend_args)
+        if file_client_args is not None or not isinstance(
+                get_file_backend(out_dir, backend_args=backend_args),
+                LocalBackend):
+            super().save_checkpoint(out_dir, filename, **options)
+            return
+        path = osp.join(out_dir, filename)
+        partial = path + PARTIAL_SUFFIX
+        try:
+            super().save_checkpoint(out_dir, filename + PARTIAL_SUFFIX,
+                                    **options)
+            _sync(partial)
+            os.replace(partial, path)
+            _sync(osp.dirname(path))
+        except OSError as error:
+            _remove_if_present(partial)
+            cause = error.strerror or str(error)
+            if error.errno in errno.errorcode:
+                cause += f' ({errno.errorcode[error.errno]})'
+            raise CheckpointError(
+                f'Could not write the checkpoint {path}: {cause}. The '
+                'checkpoints written before are kept.') from None
+        except BaseException:
+            _remove_if_present(partial)
+            raise
+
+    def call_hook(self, fn_name: str, **kwargs) -> None:
+        """mmengine's; after the ``before_save_checkpoint`` hooks, the
+        checkpoint's message hub is turned into plain data
+        (:func:`~dfa_lab.utils.message_hub_to_data`), so that loading it
+        allows no globals such as ``getattr``."""
+        super().call_hook(fn_name, **kwargs)
+        if fn_name == 'before_save_checkpoint':
+            checkpoint = kwargs['checkpoint']
+            checkpoint['message_hub'] = message_hub_to_data(
+                checkpoint['message_hub'])
+
+
+def _sync(path: str) -> None:
+    """Flush the file or folder ``path`` to the disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _remove_if_present(path: str) -> None:
+    if osp.exists(path):
+        os.remove(path)
+
+
+def _check_run_options(train_cfg, randomness) -> None:
+    """Refuse training lengths, validation intervals and seeds that
+    mmengine would accept and then misuse (a negative ``max_iters`` trains
+    nothing and exits 0; ``val_interval=0`` divides by zero after training)
+    or reject late (a seed that is not an integer fails in numpy)."""
+    for key in ('max_iters', 'max_epochs', 'val_interval'):
+        value = train_cfg.get(key) if isinstance(train_cfg, dict) else None
+        if value is not None and (isinstance(value, bool)
+                                  or not isinstance(value, int) or value <= 0):
+            raise ValueError(
+                f'train_cfg.{key} must be a positive integer, got {value!r}.')
+    seed = randomness.get('seed') if isinstance(randomness, dict) else None
+    if seed is not None and (isinstance(seed, bool)
+                             or not isinstance(seed, int)):
+        raise ValueError(
+            'randomness.seed must be an integer (or None to draw one), got '
+            f'{seed!r}.')
+
+
+def _num_classes(model) -> Optional[int]:
+    """The number of classes of an adapter's classifiers (their
+    ``num_classes``), or None when the model is no adapter or a head does
+    not say."""
+    if not isinstance(model, BaseAdapter):
+        return None
+    counts = {
+        getattr(head, 'num_classes', None)
+        for head in unwrap(model.classifiers).values()
+    }
+    return counts.pop() if len(counts) == 1 else None
+
+
+def _labelled_datasets(dataset, where: str) -> Iterator[Tuple[str, object]]:
+    """The labelled datasets of ``dataset`` with their config paths: the
+    source of a pair of domains (the target's labels are not used), or the
+    dataset itself."""
+    if hasattr(dataset, 'source') and hasattr(dataset, 'target'):
+        yield f'{where}.source', dataset.source
+    else:
+        yield where, dataset
 
 
 def _check_checkpoint_hook_options(hook: CheckpointHook) -> None:

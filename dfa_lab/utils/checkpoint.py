@@ -7,37 +7,60 @@ import zipfile
 import zlib
 from typing import Dict, Optional, Tuple
 
+import numpy as np
 import torch
+from mmengine.logging import HistoryBuffer
 from mmengine.runner.checkpoint import _load_checkpoint
 
+_HISTORY_BUFFER = 'mmengine.logging.history_buffer.HistoryBuffer'
 
-def allow_checkpoint_globals() -> None:
-    """Allow-list the non-tensor objects that mmengine stores in a
-    checkpoint.
 
-    Since torch 2.6, ``torch.load`` defaults to ``weights_only=True``, and
-    mmengine 0.10 calls it without that argument: every resume or
-    ``load_from`` of an mmengine checkpoint then fails with an
-    ``UnpicklingError``. The message hub's history buffers and the numpy
-    scalars and arrays they hold are the only objects it meets.
+class _SavedHistoryBuffer:
+    """Stands in for mmengine's ``HistoryBuffer`` while a checkpoint is
+    read: earlier dfa_lab versions pickled the message hub's buffers, and
+    their fields come back as plain attributes of this class.
+
+    ``HistoryBuffer`` itself is never unpickled: its ``__setstate__``
+    installs the functions that the pickle names as the class's statistics
+    methods, process-wide. Its buffers are rebuilt from their histories by
+    :func:`message_hub_from_data`.
     """
-    if not hasattr(torch.serialization, 'add_safe_globals'):
-        return
-    import numpy as np
-    from mmengine.logging import HistoryBuffer
 
+
+def _statistics_method_name(owner, name: str) -> str:
+    """``getattr`` as a pickled ``HistoryBuffer`` uses it: its statistics
+    methods are pickled as ``getattr(HistoryBuffer, 'min')``, ... This
+    returns the method's name (the methods are not restored); any other use
+    is refused, so that a pickle cannot reach other attributes (such as
+    ``getattr(getattr, '__self__')``, the builtins module)."""
+    if owner is _SavedHistoryBuffer and isinstance(name, str):
+        return name
+    raise pickle.UnpicklingError('Unsupported global: GLOBAL builtins.getattr')
+
+
+def _checkpoint_globals() -> list:
+    """The non-tensor objects that reading a checkpoint allows besides
+    torch's own: the fields of message hubs pickled by earlier versions
+    (numpy arrays and scalars, history buffers as data).
+
+    mmengine 0.10 calls ``torch.load`` without ``weights_only``, which
+    since torch 2.6 means ``weights_only=True``: tensors, numbers, strings
+    and containers only. These objects are allowed besides only while
+    :func:`read_checkpoint` reads a file, never process-wide; checkpoints
+    written now need none of them (:func:`message_hub_to_data`).
+    """
     numpy_core = getattr(np, '_core', None) or np.core
-    torch.serialization.add_safe_globals([
-        HistoryBuffer,
+    return [
+        (_SavedHistoryBuffer, _HISTORY_BUFFER),
+        (_statistics_method_name, 'builtins.getattr'),
         np.ndarray,
         np.dtype,
         numpy_core.multiarray._reconstruct,
         numpy_core.multiarray.scalar,
-        getattr,
     ] + [
         type(np.dtype(t))
         for t in ('float64', 'float32', 'int64', 'int32', 'uint32', 'bool')
-    ])
+    ]
 
 
 class CheckpointError(RuntimeError):
@@ -100,7 +123,8 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
                 'checkpoint, e.g. an earlier iter_*.pth of the same work '
                 'dir; --resume without a path picks the newest intact one.')
     try:
-        checkpoint = _load_checkpoint(filename, map_location=map_location)
+        with torch.serialization.safe_globals(_checkpoint_globals()):
+            checkpoint = _load_checkpoint(filename, map_location=map_location)
     except pickle.UnpicklingError as error:
         unsupported = re.search(r'GLOBAL ([\w.]+)', str(error))
         if unsupported is None:
@@ -123,6 +147,113 @@ def read_checkpoint(filename: str, map_location='cpu') -> dict:
             f'Checkpoint {filename} holds a {type(checkpoint).__name__}, '
             'not a checkpoint dict or a state dict.')
     return checkpoint
+
+
+def message_hub_to_data(state: dict) -> dict:
+    """A message hub's ``state_dict`` as plain data, which
+    ``torch.load(weights_only=True)`` reads with no allow-listed globals.
+
+    mmengine's ``MessageHub.state_dict`` holds ``HistoryBuffer`` objects,
+    whose pickles name functions (``getattr(HistoryBuffer, 'min')``) and
+    numpy arrays. Each buffer becomes ``{'log_history': Tensor,
+    'count_history': Tensor, 'max_length': int}`` (the histories exactly,
+    dtypes included), and numpy values of the runtime information become
+    Python numbers and tensors.
+    """
+    scalars = {
+        key:
+        dict(
+            log_history=torch.from_numpy(np.array(buffer._log_history)),
+            count_history=torch.from_numpy(np.array(buffer._count_history)),
+            max_length=int(buffer.max_length))
+        for key, buffer in state['log_scalars'].items()
+    }
+    return dict(
+        log_scalars=scalars,
+        runtime_info=_numpy_to_data(state['runtime_info']),
+        resumed_keys=state['resumed_keys'])
+
+
+def _numpy_to_data(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return torch.from_numpy(np.array(value))
+    if isinstance(value, dict):
+        return type(value)(
+            (key, _numpy_to_data(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return type(value)(_numpy_to_data(item) for item in value)
+    return value
+
+
+def message_hub_from_data(state: dict, filename: str) -> dict:
+    """The ``state_dict`` that ``MessageHub.load_state_dict`` takes, from
+    the message hub of the checkpoint ``filename``: in the form of
+    :func:`message_hub_to_data`, or as earlier versions pickled it.
+
+    Raises:
+        CheckpointError: The message hub is not a dict of logged histories
+            (each two numeric arrays of one length and a ``max_length``),
+            runtime information and resumed keys, or holds a history buffer
+            outside its logged histories.
+    """
+    keys = ('log_scalars', 'runtime_info', 'resumed_keys')
+    if not isinstance(state, dict) or not all(
+            isinstance(state.get(key), dict) for key in keys):
+        raise CheckpointError(
+            f'Checkpoint {filename}: its message hub is not a dict of '
+            f'{", ".join(keys)}.')
+    if _holds_saved_buffer([state['runtime_info'], state['resumed_keys']]):
+        raise CheckpointError(
+            f'Checkpoint {filename}: its message hub holds a HistoryBuffer '
+            'outside its logged histories, which mmengine never writes; '
+            'the file is refused.')
+    scalars = {}
+    for key, saved in state['log_scalars'].items():
+        if isinstance(saved, _SavedHistoryBuffer):
+            saved = dict(
+                log_history=vars(saved).get('_log_history'),
+                count_history=vars(saved).get('_count_history'),
+                max_length=vars(saved).get('max_length'))
+        buffer = _history_buffer(saved) if isinstance(saved, dict) else None
+        if buffer is None:
+            raise CheckpointError(
+                f'Checkpoint {filename}: the logged history {key!r} of its '
+                'message hub is not two numeric arrays of one length and a '
+                'max_length.')
+        scalars[key] = buffer
+    return dict(state, log_scalars=scalars)
+
+
+def _holds_saved_buffer(value) -> bool:
+    if isinstance(value, _SavedHistoryBuffer):
+        return True
+    if isinstance(value, dict):
+        value = list(value.values())
+    return isinstance(value, (list, tuple)) and any(
+        _holds_saved_buffer(item) for item in value)
+
+
+def _history_buffer(saved: dict) -> Optional[HistoryBuffer]:
+    log_history, count_history = (
+        _numeric_history(saved.get(name))
+        for name in ('log_history', 'count_history'))
+    max_length = saved.get('max_length')
+    if log_history is None or count_history is None or \
+            len(log_history) != len(count_history) or \
+            isinstance(max_length, bool) or not isinstance(max_length, int):
+        return None
+    return HistoryBuffer(log_history, count_history, max_length)
+
+
+def _numeric_history(history) -> Optional[np.ndarray]:
+    if isinstance(history, torch.Tensor):
+        history = history.cpu().numpy()
+    if isinstance(history, np.ndarray) and history.ndim == 1 and \
+            history.dtype.kind in 'iufb':
+        return history
+    return None
 
 
 _CHECKPOINT_NAME = re.compile(r'^(?:iter|epoch)_(\d+)\.pth$')

@@ -7,7 +7,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from dfa_lab.registry import RUNNERS
-from .config import check_option_keys, config_name, set_data_root, set_domains
+from .config import (check_config_syntax, check_option_keys, config_name,
+                     set_data_root, set_domains)
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -59,6 +60,7 @@ def parse_arguments(parser: argparse.ArgumentParser,
 
 def load_config(args: argparse.Namespace) -> Config:
     """The config of ``args.config`` with the common options applied."""
+    check_config_syntax(args.config)
     cfg = Config.fromfile(args.config)
     if args.data_root is not None:
         set_data_root(cfg, args.data_root)

@@ -1,9 +1,10 @@
 """Config adjustments shared by the command-line tools."""
+import ast
 import copy
 import difflib
 import inspect
 import os.path as osp
-from typing import Any, Iterable, Union
+from typing import Any, Iterable, List, Union
 
 from mmengine.config import Config
 from mmengine.runner import Runner
@@ -45,6 +46,50 @@ def check_option_keys(cfg: Config, keys: Iterable[str]) -> None:
         raise KeyError(
             f'--cfg-options {key}: {top!r} is neither a Runner setting nor '
             f'defined in the config, so nothing would read it.{hint}')
+
+
+def check_config_syntax(path: str) -> None:
+    """Raise the ``SyntaxError`` of the config ``path``, or of a ``_base_``
+    file it inherits from, with that file's name and line.
+
+    mmengine parses config files without their names, so its
+    ``SyntaxError`` reads ``File "<unknown>"``. This parses ``path`` and,
+    following ``_base_`` paths relative to each file, every file it
+    inherits from; ``_base_`` entries of other forms (``pkg::path``,
+    ``{{ }}`` placeholders) and missing files are left to mmengine.
+    """
+    pending, seen = [osp.abspath(path)], set()
+    while pending:
+        config = pending.pop()
+        if config in seen or not osp.isfile(config):
+            continue
+        seen.add(config)
+        with open(config, encoding='utf-8') as file:
+            tree = ast.parse(file.read(), filename=config)
+        pending += [
+            osp.normpath(osp.join(osp.dirname(config), base))
+            for base in _base_paths(tree)
+        ]
+
+
+def _base_paths(tree: ast.Module) -> List[str]:
+    """The file paths of a config's literal ``_base_`` assignment."""
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id == '_base_'
+                for target in node.targets):
+            try:
+                bases = ast.literal_eval(node.value)
+            except ValueError:
+                return []
+            bases = [bases] if isinstance(bases, str) else bases
+            if not isinstance(bases, (list, tuple)):
+                return []
+            return [
+                base for base in bases if isinstance(base, str)
+                and '::' not in base and '{{' not in base
+            ]
+    return []
 
 
 def config_name(config: str) -> str:

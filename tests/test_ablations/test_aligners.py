@@ -208,3 +208,26 @@ def test_reconstruction_compares_each_pass_with_its_own_input():
     assert torch.allclose(losses['loss_recon_source'], expected)
     with pytest.raises(ValueError, match='EncoderOutput.inputs'):
         aligner(earlier._replace(inputs=None), 'source')
+
+
+@pytest.mark.parametrize('aligner, weight', [
+    (dict(type='DFA', alpha=-1.0), 'alpha'),
+    (dict(type='DFA', beta=-0.5), 'beta'),
+    (dict(type='PriorKLAligner', alpha=-1), 'alpha'),
+    (dict(type='PriorKLAligner', beta=-1), 'beta'),
+    (dict(type='DALDir', beta=-10), 'beta'),
+    (dict(type='KLLDir', beta=-1), 'beta'),
+    (dict(type='KLLDir', recon_weight=-1), 'recon_weight'),
+    (dict(type='LatentDivergenceAligner', beta=-1), 'beta'),
+    (dict(type='ClassConditionalAligner', num_classes=3, alpha=-1), 'alpha'),
+    (dict(type='ClassConditionalAligner', num_classes=3, beta=-1), 'beta'),
+])
+def test_a_negative_loss_weight_is_refused_with_its_option(aligner, weight):
+    """A negative weight flips its term's sign: training would maximise the
+    term it is meant to minimise."""
+    with pytest.raises(
+            ValueError,
+            match=rf'{aligner["type"]} {weight} \(model\.aligner\.{weight}\) '
+            'must be a non-negative weight'):
+        build(aligner)
+    build(dict(aligner, **{weight: 0}))

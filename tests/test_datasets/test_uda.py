@@ -119,6 +119,20 @@ def test_sampler_needs_pair_dataset():
         UDAPairSampler(IndexDataset(4), seed=0)
 
 
+@pytest.mark.parametrize('domain', ['source', 'target'])
+def test_an_empty_domain_is_refused(domain):
+    sizes = dict(dict(source_size=7, target_size=5), **{f'{domain}_size': 0})
+    message = f'The {domain} dataset of UDAPairDataset \\(IndexDataset\\) ' \
+        'is empty'
+    with pytest.raises(ValueError, match=message):
+        pair_dataset(**sizes)
+    # A sampler would search for a pair forever.
+    pairs = pair_dataset()
+    setattr(pairs, domain, IndexDataset(0))
+    with pytest.raises(ValueError, match=f'The {domain} dataset'):
+        UDAPairSampler(pairs, seed=0)
+
+
 @pytest.mark.parametrize(
     'collate_fn',
     [default_collate, FUNCTIONS.get('default_collate')])

@@ -1,16 +1,19 @@
 """dfa_lab's hooks, one behaviour at a time."""
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 import torch
 from mmengine.hooks import CheckpointHook
-from mmengine.logging import MessageHub
+from mmengine.logging import MessageHub, MMLogger
 from torch.utils.data import DataLoader
 
 from dfa_lab.engine import (AverageOverRanksHook, NonFiniteCheckHook,
                             RandomStateHook)
-from dfa_lab.engine.hooks import checkpoint_due, non_finite_tensors
+from dfa_lab.engine.hooks import (SafeCheckpointHook, checkpoint_due,
+                                  non_finite_tensors)
+from dfa_lab.registry import HOOKS
 
 
 def fake_runner(iteration=0, max_iters=10, hooks=(), scalars=None):
@@ -95,3 +98,66 @@ def test_average_over_ranks_is_a_no_op_in_one_process():
     outputs = dict(loss=torch.tensor(2.5))
     AverageOverRanksHook().after_train_iter(fake_runner(), 0, outputs=outputs)
     assert outputs['loss'].item() == 2.5
+
+
+class FailingSaves:
+    """A runner whose checkpoints are written as small files, and whose
+    save of iteration ``fail_at`` fails as a killed or full-disk save
+    would, before the file is complete."""
+
+    def __init__(self, work_dir, fail_at):
+        self.work_dir = str(work_dir)
+        self.fail_at = fail_at
+        self.message_hub = MessageHub.get_instance(f'saves-{work_dir}')
+        self.logger = MMLogger.get_instance(f'saves-{work_dir}')
+        self.epoch = 0
+        self.iter = 0
+        self.max_iters = 10
+
+    def save_checkpoint(self, out_dir, filename, *args, **kwargs):
+        if f'iter_{self.fail_at}' in filename:
+            raise OSError(28, 'No space left on device')
+        (Path(out_dir) / filename).write_text(filename)
+
+
+@pytest.mark.parametrize('max_keep_ckpts', [1, 2])
+def test_checkpoint_hook_removes_old_checkpoints_only_after_a_save(
+        tmp_path, max_keep_ckpts):
+    runner = FailingSaves(tmp_path, fail_at=3)
+    hook = HOOKS.build(
+        dict(
+            type='CheckpointHook',
+            interval=1,
+            by_epoch=False,
+            max_keep_ckpts=max_keep_ckpts))
+    assert isinstance(hook, SafeCheckpointHook)
+    hook.before_train(runner)
+    for iteration in range(2):
+        runner.iter = iteration
+        hook.after_train_iter(runner, iteration)
+    kept = sorted(path.name for path in tmp_path.glob('iter_*.pth'))
+    assert kept == ['iter_1.pth', 'iter_2.pth'][-max_keep_ckpts:]
+    runner.iter = 2
+    with pytest.raises(OSError):
+        hook.after_train_iter(runner, 2)
+    assert sorted(path.name for path in tmp_path.glob('iter_*.pth')) == kept
+
+
+def test_checkpoint_hook_keeps_the_best_checkpoint_until_a_new_one_is_saved(
+        tmp_path):
+    runner = FailingSaves(tmp_path, fail_at=2)
+    hook = HOOKS.build(
+        dict(
+            type='CheckpointHook',
+            interval=100,
+            by_epoch=False,
+            save_best='accuracy',
+            rule='greater'))
+    hook.before_train(runner)
+    runner.iter = 1
+    hook.after_val_epoch(runner, dict(accuracy=50.0))
+    assert (tmp_path / 'best_accuracy_iter_1.pth').is_file()
+    runner.iter = 2
+    with pytest.raises(OSError):
+        hook.after_val_epoch(runner, dict(accuracy=60.0))
+    assert (tmp_path / 'best_accuracy_iter_1.pth').is_file()

@@ -69,6 +69,29 @@ def test_distributed_resume_equals_an_uninterrupted_run(tmp_path):
                                tmp_path / 'half' / 'iter_6.pth')
 
 
+@pytest.mark.parametrize('before, after', [(2, 1), (1, 2)])
+def test_resume_refuses_another_number_of_processes(tmp_path, before, after):
+    """mmengine would skip 3 batches of the new layout: with 2 -> 1 process
+    the pairs of iterations 2 and 3 are trained again, with 1 -> 2 pairs
+    are never trained."""
+    train(
+        CONFIGS['mcd'],
+        tmp_path,
+        nproc=before,
+        options=EVERY_3 + ['train_cfg.max_iters=3'])
+    log = train(
+        CONFIGS['mcd'],
+        tmp_path,
+        '--resume',
+        nproc=after,
+        options=EVERY_3 + ['train_cfg.max_iters=6'],
+        expect_ok=False)
+    assert (f'Checkpoint {tmp_path / "iter_3.pth"} was trained with another '
+            f'layout of the training batches: processes {before} in the '
+            f'checkpoint, {after} now') in log
+    assert not (tmp_path / 'iter_6.pth').exists()
+
+
 # SGD with a small step: Adam turns rounding-level differences in
 # near-zero gradients into steps of size lr, and MCD's adversarial steps at a
 # large lr amplify them. Two iterations: later, float32 rounding (another

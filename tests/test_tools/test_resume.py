@@ -87,3 +87,25 @@ def test_resume_into_another_model_lists_the_mismatch(tmp_path):
             '(50, 768)') in log
     assert 'Resume with the config the checkpoint was trained with' in log
     assert load(tmp_path / 'iter_3.pth')['meta']['iter'] == 3
+
+
+@pytest.mark.parametrize('before, after', [(16, 32), (32, 16)])
+def test_resume_refuses_another_batch_size(tmp_path, before, after):
+    """mmengine would skip 3 batches of the new size: pairs trained twice
+    or never."""
+    train(
+        CONFIG,
+        tmp_path,
+        options=EVERY_3 +
+        ['train_cfg.max_iters=3', f'train_dataloader.batch_size={before}'])
+    log = train(
+        CONFIG,
+        tmp_path,
+        '--resume',
+        options=EVERY_3 +
+        ['train_cfg.max_iters=6', f'train_dataloader.batch_size={after}'],
+        expect_ok=False)
+    assert (f'Checkpoint {tmp_path / "iter_3.pth"} was trained with another '
+            'layout of the training batches: train_dataloader.batch_size '
+            f'{before} in the checkpoint, {after} now') in log
+    assert not (tmp_path / 'iter_6.pth').exists()

@@ -28,7 +28,7 @@ from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
 from ..losses import (DistributionAlignmentLoss, LatentKLLoss, PriorKLLoss,
                       ReconstructionLoss)
-from .base import BaseAligner, build_decoder
+from .base import BaseAligner, build_decoder, check_loss_weight
 
 
 @MODELS.register_module()
@@ -64,9 +64,13 @@ class PriorKLAligner(BaseAligner):
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
         self.loss_kld = PriorKLLoss(
-            mode=kl_mode, prior_std=prior_std, loss_weight=alpha)
+            mode=kl_mode,
+            prior_std=prior_std,
+            loss_weight=check_loss_weight('PriorKLAligner', 'alpha', alpha))
         self.loss_kld_target = None if beta is None else PriorKLLoss(
-            mode=kl_mode, prior_std=prior_std, loss_weight=beta)
+            mode=kl_mode,
+            prior_std=prior_std,
+            loss_weight=check_loss_weight('PriorKLAligner', 'beta', beta))
 
     def source_losses(
             self,
@@ -120,7 +124,8 @@ class DALDir(BaseAligner):
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
         self.decoder = build_decoder(backbone, decoder)
-        self.loss_daldir = DistributionAlignmentLoss(loss_weight=beta)
+        self.loss_daldir = DistributionAlignmentLoss(
+            loss_weight=check_loss_weight('DALDir', 'beta', beta))
 
     def source_losses(
             self,
@@ -185,11 +190,14 @@ class KLLDir(BaseAligner):
                  decoder: Optional[dict] = None,
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
-        self.loss_klldir = LatentKLLoss(loss_weight=beta)
+        self.loss_klldir = LatentKLLoss(
+            loss_weight=check_loss_weight('KLLDir', 'beta', beta))
         self.reconstructs = recon_weight is not None
         if self.reconstructs:
             self.decoder = build_decoder(backbone, decoder)
-            self.loss_recon = ReconstructionLoss(loss_weight=recon_weight)
+            self.loss_recon = ReconstructionLoss(
+                loss_weight=check_loss_weight('KLLDir', 'recon_weight',
+                                              recon_weight))
 
     def reconstruction_losses(self, encoded: EncoderOutput,
                               domain: str) -> Dict[str, Tensor]:

@@ -29,6 +29,24 @@ def build_decoder(backbone: nn.Module,
     return MODELS.build(cfg, default_args=dict(encoder=backbone))
 
 
+def check_loss_weight(aligner: str, name: str, value) -> float:
+    """``value`` as the weight ``name`` of a loss term of ``aligner``.
+
+    Raises:
+        TypeError: ``value`` is not a number.
+        ValueError: ``value`` is negative: the adapter would maximise the
+            term instead of minimising it.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f'{aligner} {name} must be a number, got {value!r}.')
+    if not value >= 0:
+        raise ValueError(
+            f'{aligner} {name} (model.aligner.{name}) must be a non-negative '
+            f'weight, got {value!r}: a negative one flips the sign of its '
+            'loss term, which training would then maximise.')
+    return float(value)
+
+
 class BaseAligner(BaseModule):
     """A regulariser that adapters call at two fixed hook points.
 

@@ -8,7 +8,7 @@ from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
 from dfa_lab.utils import randn_like_global_batch
 from ..losses import PriorKLLoss
-from .base import BaseAligner, build_decoder
+from .base import BaseAligner, build_decoder, check_loss_weight
 
 
 @MODELS.register_module()
@@ -99,8 +99,8 @@ class DFA(BaseAligner):
                  loss_dal: dict = dict(type='DistributionAlignmentLoss'),
                  init_cfg: Optional[dict] = None):
         super().__init__(backbone=backbone, init_cfg=init_cfg)
-        self.alpha = _weight('alpha', alpha)
-        self.beta = _weight('beta', beta)
+        self.alpha = check_loss_weight('DFA', 'alpha', alpha)
+        self.beta = check_loss_weight('DFA', 'beta', beta)
         if 'loss_weight' in loss_dal:
             raise ValueError(
                 'DFA weights loss_dal with beta; remove loss_weight from '
@@ -182,9 +182,3 @@ class DFA(BaseAligner):
                 latent.std(correction=0),
             })
         return losses
-
-
-def _weight(name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'DFA {name} must be a number, got {value!r}.')
-    return float(value)

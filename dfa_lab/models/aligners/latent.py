@@ -18,7 +18,7 @@ from torch import Tensor, nn
 
 from dfa_lab.registry import MODELS
 from dfa_lab.structures import EncoderOutput
-from .base import BaseAligner
+from .base import BaseAligner, check_loss_weight
 
 
 def normalize_by_joint_rms(source: Tensor,
@@ -80,7 +80,7 @@ class LatentDivergenceAligner(BaseAligner):
                 f'{type(self).__name__} weights its divergence with beta; '
                 f'remove loss_weight from divergence={divergence!r}.')
         self.divergence = MODELS.build(divergence)
-        self.beta = non_negative_weight('beta', beta)
+        self.beta = check_loss_weight(type(self).__name__, 'beta', beta)
         self.normalize = normalize
 
     def source_losses(
@@ -165,8 +165,8 @@ class ClassConditionalAligner(BaseAligner):
                 'ClassConditionalAligner needs component_std > 0 and 0 <= '
                 f'momentum < 1, got component_std={component_std}, '
                 f'momentum={momentum}.')
-        self.alpha = non_negative_weight('alpha', alpha)
-        self.beta = non_negative_weight('beta', beta)
+        self.alpha = check_loss_weight(type(self).__name__, 'alpha', alpha)
+        self.beta = check_loss_weight(type(self).__name__, 'beta', beta)
         self.component_std = component_std
         self.momentum = momentum
         self.register_buffer('class_means',
@@ -263,13 +263,3 @@ class ClassConditionalAligner(BaseAligner):
         squared = torch.cdist(means, means).square() / means.shape[1]
         pairs = len(means) * (len(means) - 1)
         return squared.sum() / pairs
-
-
-def non_negative_weight(name: str, value) -> float:
-    """``value`` as a float, refused unless it is a non-negative number:
-    a negative weight turns a term's minimisation into a maximisation."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f'{name} must be a number, got {value!r}.')
-    if value < 0:
-        raise ValueError(f'{name} must be >= 0, got {value}.')
-    return float(value)
