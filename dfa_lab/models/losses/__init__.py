@@ -4,6 +4,8 @@ from .alignment import (DistributionAlignmentLoss, EnergyDistanceLoss,
 from .base import WeightedLoss
 from .classification import CrossEntropyLoss, cross_entropy
 from .discrepancy import ClassifierDiscrepancyLoss, classifier_discrepancy
+from .domain_adversarial import (DomainAdversarialLoss,
+                                 domain_adversarial_loss, entropy_weights)
 from .entropy import EntropyLoss, prediction_entropy
 from .feature_norm import AdaptiveFeatureNormLoss, adaptive_feature_norm
 from .gaussian import diagonal_gaussian_kl, fit_diagonal_gaussian
@@ -13,8 +15,9 @@ from .reconstruction import ReconstructionLoss, reconstruction_l1
 
 __all__ = [
     'WeightedLoss', 'CrossEntropyLoss', 'cross_entropy',
-    'ClassifierDiscrepancyLoss', 'classifier_discrepancy', 'EntropyLoss',
-    'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
+    'ClassifierDiscrepancyLoss', 'classifier_discrepancy',
+    'DomainAdversarialLoss', 'domain_adversarial_loss', 'entropy_weights',
+    'EntropyLoss', 'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
     'gaussian_prior_kl', 'DistributionAlignmentLoss',
     'distribution_alignment_loss', 'EnergyDistanceLoss', 'energy_distance',
     'SlicedWassersteinLoss', 'sliced_wasserstein', 'AdaptiveFeatureNormLoss',
