@@ -1,0 +1,15 @@
+_base_ = [
+    '../_base_/models/resnet50.py',
+    '../_base_/models/domain_discriminator.py',
+    '../_base_/datasets/office31.py',
+    '../_base_/schedules/sgd_lr1e-2_bs32_annealed.py',
+    '../_base_/default_runtime.py',
+]
+# DANN on Office-31 (6 tasks, default A -> W): the discriminator reads the
+# backbone's 2048-d latent.
+# Choose the task with --domains SOURCE TARGET; the domains are listed in
+# configs/_base_/datasets/office31.py.
+model = dict(
+    type='DANN',
+    classifier=dict(num_classes=31),
+    discriminator=_base_.object_discriminator)
