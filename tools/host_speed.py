@@ -4,12 +4,15 @@ aligner) against another.
 
 Each run starts a fresh process, builds the Runner on the config (its data
 loader, hooks and visualizer; no validation, no checkpoint) and times
-``--iters`` iterations after ``--warmup`` untimed ones, as mmengine's
-``IterTimerHook`` records them (data loading included). Every round runs
-every config once, in an order reversed every other round; a config's
-s/iter is the median over rounds of its mean. The table goes to the
-terminal and, with ``--out``, to a markdown page with the command, the
-machine and its load.
+``--iters`` iterations after ``--warmup`` untimed ones, in wall-clock
+seconds as mmengine's ``IterTimerHook`` records them (data loading
+included) and, in runs of their own, in the process's CPU seconds: on a
+CPU that other processes share, wall-clock time measures the sharing as
+much as the work, CPU time mostly the work. Every round runs every config
+under each clock once, in an order reversed every other round; a
+config's s/iter is the median over rounds of its mean. The table goes to
+the terminal and, with ``--out``, to a markdown page with the command,
+the machine and its load.
 
 Example::
 
@@ -32,6 +35,8 @@ from speed import EAGER, SpeedResult, Variant, measure_speed
 from dfa_lab.utils import register_all_modules, set_data_root
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+#: Each clock's runner of the speed harness and its column heading.
+CLOCKS = {'wall': ('dfa_lab', 'wall-clock'), 'cpu': ('dfa_lab_cpu', 'CPU')}
 DEFAULT_CONFIGS = [
     'configs/mcd/mnist_usps.py',
     'configs/dann/mnist_usps.py',
@@ -67,6 +72,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--rounds', type=int, default=3, help='rounds of every config')
     parser.add_argument(
         '--threads', type=int, default=1, help='torch threads per run')
+    parser.add_argument(
+        '--clocks',
+        nargs='+',
+        default=list(CLOCKS),
+        choices=list(CLOCKS),
+        help='wall-clock and/or process CPU seconds (default: both)')
     parser.add_argument('--out', help='markdown page to write')
     parser.add_argument(
         '--cfg-options',
@@ -97,30 +108,43 @@ def load_config(path: str, args: argparse.Namespace) -> Config:
 def render(results: Sequence[SpeedResult], configs: dict, command: str,
            machine: str, load_before: Sequence[float],
            load_after: Sequence[float], args: argparse.Namespace) -> str:
-    """The markdown page of one measurement."""
-    baseline = results[0]
-    lines = [
-        '| config | method | batch (source + target) | s/iter (median of '
-        f'rounds) | per round | / {method_label(baseline.method)} |',
-        '|---|---|---|---|---|---|',
-    ]
-    for result in results:
-        batch = configs[result.config].train_dataloader.batch_size
-        rounds = ', '.join(f'{mean:.4f}' for mean in result.round_means)
-        lines.append(f'| `{result.config}` | {method_label(result.method)} '
-                     f'| {batch} + {batch} | {result.seconds:.4f} | '
-                     f'{rounds} | {result.seconds / baseline.seconds:.2f} |')
+    """The markdown page of one measurement: one row per config, two
+    columns per clock (s/iter and the ratio to the first config)."""
+    by_key = {(r.config, r.variant.runner): r for r in results}
+    paths = list(configs)
+    baseline = method_label(parse_config_name(paths[0]).method)
+    header = '| config | method | batch (source + target) |'
+    rule = '|---|---|---|'
+    for clock in args.clocks:
+        name = CLOCKS[clock][1]
+        header += f' {name} s/iter | per round | / {baseline} |'
+        rule += '---|---|---|'
+    lines = [header, rule]
+    for path in paths:
+        batch = configs[path].train_dataloader.batch_size
+        method = method_label(parse_config_name(path).method)
+        row = f'| `{path}` | {method} | {batch} + {batch} |'
+        for clock in args.clocks:
+            runner = CLOCKS[clock][0]
+            result, first = by_key[path, runner], by_key[paths[0], runner]
+            rounds = ', '.join(f'{mean:.4f}' for mean in result.round_means)
+            row += (f' {result.seconds:.4f} | {rounds} | '
+                    f'{result.seconds / first.seconds:.2f} |')
+        lines.append(row)
     load = ', '.join(f'{value:.2f}' for value in load_before)
     load_end = ', '.join(f'{value:.2f}' for value in load_after)
     return '\n'.join([
         *lines,
         '',
-        's/iter: wall-clock seconds per training iteration under the Runner '
-        '(data loading, the adapter\'s train_step and the config\'s hooks; '
-        'no validation, no checkpoint), mean over iterations '
+        's/iter: seconds per training iteration under the Runner (data '
+        'loading, the adapter\'s train_step and the config\'s hooks; no '
+        'validation, no checkpoint), mean over iterations '
         f'{args.warmup + 1} to {args.warmup + args.iters} of a run in a '
         'fresh process; the median over rounds, each round running every '
-        'config once.',
+        'config once under each clock. Wall-clock: as mmengine\'s '
+        'IterTimerHook records it. CPU: the process\'s CPU time (user and '
+        'system), a separate run; on a shared CPU it is inflated far less '
+        'than the wall-clock time by the other processes.',
         '',
         f'Command: `{command}`',
         '',
@@ -145,8 +169,11 @@ def main(argv: List[str] = None) -> int:
     for path in configs:
         parse_config_name(path)  # a method label for every row
     load_before = os.getloadavg()
-    results = measure_speed(configs, [Variant('dfa_lab', EAGER, args.threads)],
-                            args.warmup, args.iters, args.rounds)
+    variants = [
+        Variant(CLOCKS[clock][0], EAGER, args.threads) for clock in args.clocks
+    ]
+    results = measure_speed(configs, variants, args.warmup, args.iters,
+                            args.rounds)
     page = render(results, configs,
                   shlex.join(['python', 'tools/host_speed.py', *argv]),
                   describe_machine(), load_before, os.getloadavg(), args)

@@ -171,13 +171,17 @@ def test_host_speed_times_every_config_against_the_first(tmp_path, capsys):
           for key, value in TINY.items() if key != 'model.num_k')
     ]) == 0
     markdown = page.read_text()
+    assert (
+        '| config | method | batch (source + target) | wall-clock s/iter '
+        '| per round | / MCD | CPU s/iter | per round | / MCD |') in markdown
     rows = re.findall(
         r'\| `(\S+)` \| (\S+) \| 16 \+ 16 \| ([\d.]+) \| ([\d., ]+) \| '
-        r'([\d.]+) \|', markdown)
+        r'([\d.]+) \| ([\d.]+) \| ([\d., ]+) \| ([\d.]+) \|', markdown)
     assert [row[:2] for row in rows] == [(MCD, 'MCD'), (configs[1], 'DANN')]
-    assert rows[0][4] == '1.00'
-    for _, _, seconds, per_round, _ in rows:
-        assert len(per_round.split(', ')) == 2 and float(seconds) > 0
+    assert rows[0][4] == rows[0][7] == '1.00'
+    for row in rows:
+        for seconds, per_round in (row[2:4], row[5:7]):
+            assert len(per_round.split(', ')) == 2 and float(seconds) > 0
     assert 'Command: `python tools/host_speed.py --configs' in markdown
     assert 'iterations 2 to 3' in markdown
     assert markdown.split('\n\n', 1)[1] in capsys.readouterr().out

@@ -86,7 +86,7 @@ class BaseAdapter(BaseModel):
                 'with the source pass of the same update, but '
                 f'{type(self).__name__} updates the generator on target data '
                 'alone; use it with a host that has both passes in one '
-                'update (SourceOnly, ENT, SAFN).')
+                'update (SourceOnly, ENT, SAFN, DANN, CDAN).')
         self.loss_cls = MODELS.build(loss_cls)
 
     # ----------------------------------------------------------- evaluation
