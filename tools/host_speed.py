@@ -143,8 +143,9 @@ def render(results: Sequence[SpeedResult], configs: dict, command: str,
         'fresh process; the median over rounds, each round running every '
         'config once under each clock. Wall-clock: as mmengine\'s '
         'IterTimerHook records it. CPU: the process\'s CPU time (user and '
-        'system), a separate run; on a shared CPU it is inflated far less '
-        'than the wall-clock time by the other processes.',
+        'system), a separate run; on a shared CPU the other processes '
+        'inflate it less than the wall-clock time, though not to nothing '
+        '(they also slow the process\'s own instructions).',
         '',
         f'Command: `{command}`',
         '',

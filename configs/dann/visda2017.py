@@ -6,8 +6,10 @@ _base_ = [
     '../_base_/default_runtime.py',
 ]
 # DANN on VisDA-2017 (synthetic -> real): the discriminator reads the
-# backbone's 2048-d latent.
+# backbone's 2048-d latent. Trade-off 1 (model.loss_domain.loss_weight), as in
+# DANN and CDAN.
 model = dict(
     type='DANN',
     classifier=dict(num_classes=12),
-    discriminator=_base_.object_discriminator)
+    discriminator=_base_.object_discriminator,
+    loss_domain=dict(type='DomainAdversarialLoss', loss_weight=1.0))

@@ -58,8 +58,8 @@ class DANN(BaseAdapter):
 
     Args:
         discriminator: Config of the domain discriminator; its
-            ``in_channels`` defaults to what :meth:`discriminator_inputs`
-            gives it.
+            ``in_channels`` defaults to the size of what it reads
+            (:meth:`build_discriminator_input`).
         loss_domain: Config of the domain-adversarial loss; its
             ``loss_weight`` is the trade-off ``w``.
         grl_gamma: ``gamma`` of the coefficient schedule (10 in the DANN
@@ -75,13 +75,15 @@ class DANN(BaseAdapter):
         super().__init__(**kwargs)
         self.discriminator = MODELS.build(
             discriminator,
-            default_args=dict(in_channels=self.discriminator_in_channels()))
+            default_args=dict(in_channels=self.build_discriminator_input()))
         self.loss_domain = MODELS.build(loss_domain)
         self.grl_gamma = grl_gamma
 
     # ------------------------------------------------- the discriminator
-    def discriminator_in_channels(self) -> int:
-        """Size of what the discriminator reads: the latent."""
+    def build_discriminator_input(self) -> int:
+        """Build whatever turns a pass into the discriminator's input (for
+        DANN nothing: it reads the latent) and return the input's size.
+        Called once, before the discriminator is built."""
         return self.backbone.latent_dim
 
     def discriminator_inputs(
@@ -224,16 +226,16 @@ class CDAN(DANN):
                  random_dim: int = 1024,
                  max_multilinear_dim: int = 4096,
                  **kwargs):
-        # Read by discriminator_in_channels() while DANN builds the
+        # Read by build_discriminator_input() while DANN builds the
         # discriminator; plain values may be set before Module.__init__.
         self.entropy_conditioning = entropy_conditioning
         self.random_dim = random_dim
         self.max_multilinear_dim = max_multilinear_dim
         super().__init__(**kwargs)
 
-    def discriminator_in_channels(self) -> int:
-        """Builds the map (full or randomized, see the class) and returns
-        its output size."""
+    def build_discriminator_input(self) -> int:
+        """Build the multilinear map (full or randomized, see the class)
+        and return its output size."""
         (head, ) = self.classifiers.values()
         feature_dim = self.backbone.latent_dim
         num_classes = head.num_classes
