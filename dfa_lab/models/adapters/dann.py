@@ -211,7 +211,11 @@ class CDAN(DANN):
     :func:`~dfa_lab.models.losses.domain_adversarial_loss`): confident
     predictions, whose conditioning is reliable, weigh more. The weights
     are computed from the detached ``g`` and carry no gradient; the CDAN
-    code lets a reversed gradient reach the classifier through them.
+    code lets a reversed gradient reach the classifier through them. In a
+    distributed run each rank normalises over its own share of the batch,
+    so ``N`` ranks train CDAN+E close to, not exactly as, one process with
+    the whole batch (DANN and CDAN without the weights train exactly
+    alike).
 
     Args:
         entropy_conditioning: CDAN+E's entropy weights.
