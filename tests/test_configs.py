@@ -35,10 +35,10 @@ FIRST_FILE_READ = {
     'mcd/image_clef.py': 'image_clef',
     'mcd/visda2017.py': 'visda2017',
 }
-# <optimizer>_lr<learning rate>_bs<batch size>[_mcd]
+# <optimizer>_lr<learning rate>_bs<batch size>[_mcd][_annealed]
 SCHEDULE_NAME = re.compile(
     r'(?P<optimizer>[a-z]+)_lr(?P<lr>[0-9.e-]+)_bs(?P<batch>[0-9]+)'
-    r'(?P<mcd>_mcd)?')
+    r'(?P<mcd>_mcd)?(?P<annealed>_annealed)?')
 
 
 def config_id(path):
@@ -49,7 +49,7 @@ def test_configs_are_found():
     folders = {p.relative_to(CONFIG_ROOT).parts[0] for p in LEAF_CONFIGS}
     assert {
         'source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd', 'safn', 'dfa_safn',
-        'ablations'
+        'dann', 'dfa_dann', 'cdan', 'dfa_cdan', 'ablations'
     } == folders
 
 
@@ -104,6 +104,15 @@ def test_schedule_names_say_optimizer_rate_and_batch(path):
         assert wrapper.optimizer.type.lower() == name['optimizer']
         assert wrapper.optimizer.lr == float(name['lr'])
     assert cfg.auto_scale_lr.base_batch_size == int(name['batch'])
+    # Annealed schedules anneal the rate over the whole training length
+    # (the Runner sets InvLR's end to train_cfg.max_iters); the others keep
+    # it constant.
+    if name['annealed']:
+        assert [dict(s) for s in cfg.param_scheduler] == [
+            dict(type='InvLR', gamma=10.0, power=0.75, by_epoch=False)
+        ]
+    else:
+        assert cfg.param_scheduler == []
 
 
 @pytest.mark.parametrize(
@@ -171,8 +180,8 @@ def test_every_method_folder_has_a_readme_listing_its_configs():
     ]
     assert {folder.name
             for folder in methods} >= {
-                'source_only', 'ent', 'mcd', 'safn', 'dfa_ent', 'dfa_mcd',
-                'dfa_safn', 'ablations'
+                'source_only', 'ent', 'mcd', 'safn', 'dann', 'cdan', 'dfa_ent',
+                'dfa_mcd', 'dfa_safn', 'dfa_dann', 'dfa_cdan', 'ablations'
             }
     assert [
         folder.name for folder in methods

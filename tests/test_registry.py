@@ -72,6 +72,24 @@ def model_configs():
         'SAFNHead': (SAFN_HEAD, {}),
         'AdaptiveFeatureNormLoss': (dict(type='AdaptiveFeatureNormLoss'), {}),
         'SAFN': (dict(type='SAFN', backbone=DIGIT, classifier=SAFN_HEAD), {}),
+        'DomainDiscriminator':
+        (dict(type='DomainDiscriminator', in_channels=768,
+              hidden_channels=8), {}),
+        'DomainAdversarialLoss': (dict(type='DomainAdversarialLoss'), {}),
+        'DANN': (dict(
+            type='DANN',
+            backbone=DIGIT,
+            classifier=HEAD,
+            discriminator=dict(type='DomainDiscriminator',
+                               hidden_channels=8)), {}),
+        'CDAN': (dict(
+            type='CDAN',
+            backbone=DIGIT,
+            classifier=HEAD,
+            entropy_conditioning=True,
+            random_dim=16,
+            discriminator=dict(type='DomainDiscriminator',
+                               hidden_channels=8)), {}),
     }
 
 
@@ -165,6 +183,17 @@ def test_engine_and_evaluation_components_build():
             optimizer=torch.optim.SGD(model.parameters(), lr=0.1)))
     assert wrapper.dtype == torch.bfloat16
     assert set(registry.OPTIM_WRAPPERS.module_dict) == {'AutocastOptimWrapper'}
+    schedulers = {
+        name:
+        registry.PARAM_SCHEDULERS.build(
+            dict(type=name, by_epoch=False, end=10),
+            default_args=dict(optimizer=wrapper) if name == 'InvLR' else dict(
+                optimizer=wrapper, param_name='momentum'))
+        for name in ('InvLR', 'InvParamScheduler')
+    }
+    assert set(registry.PARAM_SCHEDULERS.module_dict) == set(schedulers)
+    for name, scheduler in schedulers.items():
+        assert type(scheduler).__name__ == name
     hooks = dict(
         RandomStateHook=dict(type='RandomStateHook'),
         AverageOverRanksHook=dict(type='AverageOverRanksHook'),

@@ -92,3 +92,35 @@ def test_train_cli_on_tiny_image_list(office31, tmp_path, method):
     checkpoint = torch.load(
         work_dir / 'iter_2.pth', map_location='cpu', weights_only=True)
     assert 'backbone.layer4.2.conv3.weight' in checkpoint['state_dict']
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('method', ['dann', 'dfa_cdan'])
+def test_adversarial_hosts_train_on_tiny_image_list(office31, tmp_path,
+                                                    method):
+    work_dir = tmp_path / 'work'
+    result = subprocess.run([
+        sys.executable, 'tools/train.py',
+        str(REPO / 'configs' / method / 'office31.py'), '--data-root',
+        str(office31.parent), '--work-dir',
+        str(work_dir), *WEBCAM_TO_AMAZON, '--cfg-options', *TINY
+    ],
+                            cwd=REPO,
+                            capture_output=True,
+                            text=True,
+                            timeout=600,
+                            env=dict(
+                                os.environ,
+                                OMP_NUM_THREADS='1',
+                                PYTHONPATH=str(REPO)))
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log[-3000:]
+    assert 'loss_domain' in log and 'target/accuracy' in log
+    assert ('loss_dal' in log) == (method == 'dfa_cdan')
+    state = torch.load(
+        work_dir / 'iter_2.pth', map_location='cpu',
+        weights_only=True)['state_dict']
+    # The discriminator reads the 2048-d latent (DANN) or the 1024-d
+    # randomized map of latent and class probabilities (CDAN+E).
+    width = 1024 if method == 'dfa_cdan' else 2048
+    assert state['discriminator.layers.0.weight'].shape == (1024, width)

@@ -95,9 +95,16 @@ def assert_same_training_state(path_a, path_b):
     assert a['state_dict'].keys() == b['state_dict'].keys()
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
-    for name in a['optimizer']:
-        state_a = a['optimizer'][name]['state']
-        state_b = b['optimizer'][name]['state']
+    # One optimizer's state dict, or one per name (OptimWrapperDict).
+    optimizers_a, optimizers_b = a['optimizer'], b['optimizer']
+    if 'state' in optimizers_a:
+        optimizers_a, optimizers_b = {'': optimizers_a}, {'': optimizers_b}
+    assert optimizers_a.keys() == optimizers_b.keys()
+    for name in optimizers_a:
+        assert optimizers_a[name]['param_groups'] == \
+            optimizers_b[name]['param_groups']
+        state_a = optimizers_a[name]['state']
+        state_b = optimizers_b[name]['state']
         assert state_a.keys() == state_b.keys()
         for index in state_a:
             for field in state_a[index]:

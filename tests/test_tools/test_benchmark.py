@@ -55,6 +55,10 @@ def test_parse_config_name_rejects_other_paths(path):
 @pytest.mark.parametrize('method, label', [
     ('source_only', 'Source only'),
     ('dfa_mcd', 'DFA-MCD'),
+    ('dann', 'DANN'),
+    ('dfa_dann', 'DFA-DANN'),
+    ('cdan', 'CDAN+E'),
+    ('dfa_cdan', 'DFA-CDAN+E'),
     ('dfa_mcd/energy', 'DFA-MCD (energy)'),
     ('dfa_ent/energy/large', 'DFA-ENT (energy/large)'),
     ('ablations/kld', 'Table 8 (kld): L_kld alone'),

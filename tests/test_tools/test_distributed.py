@@ -135,6 +135,12 @@ def test_two_ranks_of_half_batches_equal_one_rank(tmp_path, method):
         nproc=2,
         options=EQUIVALENCE +
         ['train_dataloader.batch_size=8', 'sync_bn=torch'])
+    assert_two_ranks_equal_one(tmp_path)
+
+
+def assert_two_ranks_equal_one(tmp_path):
+    """The checkpoints and logged losses of runs ``one`` and ``two`` agree
+    within the tolerances above."""
     for iteration in (1, 2):
         one = load(tmp_path / 'one' / f'iter_{iteration}.pth')['state_dict']
         two = load(tmp_path / 'two' / f'iter_{iteration}.pth')['state_dict']
@@ -154,3 +160,40 @@ def test_two_ranks_of_half_batches_equal_one_rank(tmp_path, method):
             if 'loss' in key:
                 assert abs(value - line_two[key]) <= LOSS_TOLERANCE * max(
                     1, abs(value)), (line_one['step'], key)
+
+
+# DANN's and CDAN's one joint update, with every dropout off (the
+# discriminator's too). Without entropy conditioning: CDAN+E normalises its
+# weights within each rank's batch, which is not the whole batch's
+# normalisation.
+ADVERSARIAL_EQUIVALENCE = [
+    'model.classifier.input_dropout=0',
+    'model.classifier.hidden_dropout=0',
+    'model.discriminator.dropout=0',
+    'train_cfg.max_iters=2',
+    'default_hooks.checkpoint.interval=1',
+    'optim_wrapper.optimizer.lr=0.002',
+]
+
+
+@pytest.mark.parametrize('method', ['dann', 'cdan'])
+def test_two_ranks_of_half_batches_equal_one_rank_adversarial(
+        tmp_path, method):
+    """As for MCD: 2 ranks x 8 samples train DANN and CDAN as 1 rank x 16.
+    Both ranks reverse the gradient with the same coefficient, anneal the
+    rate alike and (CDAN) draw the same random multilinear map."""
+    config = REPO / 'configs' / method / 'syndigits_ucidigits.py'
+    options = ADVERSARIAL_EQUIVALENCE + (['model.entropy_conditioning=False']
+                                         if method == 'cdan' else [])
+    train(
+        config,
+        tmp_path / 'one',
+        '--no-validate',
+        options=options + ['train_dataloader.batch_size=16'])
+    train(
+        config,
+        tmp_path / 'two',
+        '--no-validate',
+        nproc=2,
+        options=options + ['train_dataloader.batch_size=8', 'sync_bn=torch'])
+    assert_two_ranks_equal_one(tmp_path)

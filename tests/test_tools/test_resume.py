@@ -1,5 +1,7 @@
 """Resuming through tools/train.py: exact, checked, and robust to a damaged
 latest checkpoint."""
+import shutil
+
 import pytest
 
 from .helpers import REPO, assert_same_training_state, load, train
@@ -29,6 +31,38 @@ def test_resume_with_validation_on_checkpoint_iterations_is_exact(tmp_path):
     assert 'resumed epoch: 0, iter: 3' in log
     assert_same_training_state(tmp_path / 'full' / 'iter_6.pth',
                                tmp_path / 'half' / 'iter_6.pth')
+
+
+def test_adversarial_host_resumes_on_its_schedules(tmp_path):
+    """A DFA-CDAN+E run resumed from its iteration-3 checkpoint ends where
+    the uninterrupted run ends: the annealed learning rate, the reversal
+    coefficient and the random multilinear map continue from the
+    checkpoint."""
+    config = REPO / 'configs' / 'dfa_cdan' / 'syndigits_ucidigits.py'
+    every_3 = [
+        'train_cfg.val_interval=3', 'default_hooks.checkpoint.interval=3'
+    ]
+    options = every_3 + ['train_cfg.max_iters=6']
+    train(config, tmp_path / 'full', options=options)
+    (tmp_path / 'resumed').mkdir()
+    shutil.copy(tmp_path / 'full' / 'iter_3.pth',
+                tmp_path / 'resumed' / 'iter_3.pth')
+    log = train(
+        config,
+        tmp_path / 'resumed',
+        '--resume',
+        str(tmp_path / 'resumed' / 'iter_3.pth'),
+        options=options)
+    assert 'resumed epoch: 0, iter: 3' in log
+    assert_same_training_state(tmp_path / 'full' / 'iter_6.pth',
+                               tmp_path / 'resumed' / 'iter_6.pth')
+    schedulers = [
+        load(tmp_path / run / 'iter_6.pth')['param_schedulers'][0]
+        for run in ('full', 'resumed')
+    ]
+    for key in ('last_step', '_global_step', 'end'):
+        assert schedulers[0][key] == schedulers[1][key], key
+    assert schedulers[1]['end'] == 6
 
 
 def test_auto_resume_skips_a_damaged_latest_checkpoint(tmp_path):

@@ -151,3 +151,42 @@ def test_page_needs_its_marker_lines(tmp_path):
     new = tmp_path / 'new.md'
     write_page(str(new), [])
     assert new.read_text() == f'# Training speed\n\n{BEGIN}\n\n{END}\n'
+
+
+_host_spec = importlib.util.spec_from_file_location(
+    'host_speed', REPO / 'tools' / 'host_speed.py')
+host_speed = importlib.util.module_from_spec(_host_spec)
+_host_spec.loader.exec_module(host_speed)
+
+
+@pytest.mark.slow
+def test_host_speed_times_every_config_against_the_first(tmp_path, capsys):
+    page = tmp_path / 'hosts.md'
+    configs = [MCD, 'configs/dann/syndigits_ucidigits.py']
+    assert host_speed.main([
+        '--configs', *configs, '--iters', '2', '--warmup', '1', '--rounds',
+        '2', '--out',
+        str(page), '--cfg-options',
+        *(f'{key}={value}'
+          for key, value in TINY.items() if key != 'model.num_k')
+    ]) == 0
+    markdown = page.read_text()
+    assert (
+        '| config | method | batch (source + target) | wall-clock s/iter '
+        '| per round | / MCD | CPU s/iter | per round | / MCD |') in markdown
+    rows = re.findall(
+        r'\| `(\S+)` \| (\S+) \| 16 \+ 16 \| ([\d.]+) \| ([\d., ]+) \| '
+        r'([\d.]+) \| ([\d.]+) \| ([\d., ]+) \| ([\d.]+) \|', markdown)
+    assert [row[:2] for row in rows] == [(MCD, 'MCD'), (configs[1], 'DANN')]
+    assert rows[0][4] == rows[0][7] == '1.00'
+    for row in rows:
+        for seconds, per_round in (row[2:4], row[5:7]):
+            assert len(per_round.split(', ')) == 2 and float(seconds) > 0
+    assert 'Command: `python tools/host_speed.py --configs' in markdown
+    assert 'iterations 2 to 3' in markdown
+    assert markdown.split('\n\n', 1)[1] in capsys.readouterr().out
+
+
+def test_host_speed_needs_a_data_root_for_dataset_files(capsys):
+    assert host_speed.main([]) == 2
+    assert '--data-root' in capsys.readouterr().err

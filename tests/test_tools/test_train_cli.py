@@ -1,6 +1,7 @@
 """tools/train.py and tools/test.py end to end: on the embedded task, and
 on each kind of dataset file with --data-root."""
 import json
+import math
 import os
 import subprocess
 import sys
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 EMBEDDED = {
     method: REPO / 'configs' / method / 'syndigits_ucidigits.py'
-    for method in ('source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd')
+    for method in ('source_only', 'ent', 'mcd', 'dfa_ent', 'dfa_mcd', 'dann',
+                   'cdan', 'dfa_dann', 'dfa_cdan')
 }
 # Small and fast: a few hundred rendered digits, tiny batches.
 TINY = [
@@ -96,6 +98,43 @@ def test_train_other_adapters(tmp_path, method):
     log = result.stdout + result.stderr
     if method.startswith('dfa'):
         assert 'loss_kld' in log and 'loss_dal' in log
+
+
+@pytest.mark.parametrize('method', ['dann', 'cdan', 'dfa_dann', 'dfa_cdan'])
+def test_train_adversarial_hosts_on_their_schedules(tmp_path, method):
+    """DANN, CDAN+E and their DFA forms train end to end; the learning
+    rate and the reversal coefficient of every logged iteration follow
+    lr0 (1 + 10 p)^-0.75 and 2 / (1 + exp(-10 p)) - 1 with p = iter /
+    max_iters over the run's own length."""
+    max_iters = 6
+    train(
+        EMBEDDED[method],
+        tmp_path,
+        max_iters,
+        options=[
+            'log_processor.window_size=1', 'train_cfg.val_interval=6',
+            'default_hooks.logger.interval=1'
+        ])
+    checkpoint = load(tmp_path / f'iter_{max_iters}.pth')
+    state = checkpoint['state_dict']
+    assert any(key.startswith('discriminator.') for key in state)
+    if 'cdan' in method:
+        assert 'multilinear_map.feature_matrix' in state
+    if method.startswith('dfa'):
+        assert any(key.startswith('aligner.') for key in state)
+    records = [
+        json.loads(line) for line in next(tmp_path.rglob(
+            'scalars.json')).read_text().splitlines()
+    ]
+    logged = [r for r in records if 'domain/grl_coefficient' in r]
+    assert [r['iter'] for r in logged] == list(range(1, max_iters + 1))
+    for record in logged:
+        progress = (record['iter'] - 1) / max_iters
+        assert record['lr'] == pytest.approx(0.01 * (1 + 10 * progress)**-0.75)
+        assert record['domain/grl_coefficient'] == pytest.approx(
+            2 / (1 + math.exp(-10 * progress)) - 1, abs=1e-4)
+        assert 0 <= record['domain/accuracy'] <= 1
+        assert record['loss_domain'] > 0
 
 
 # One config per kind of dataset file: MNIST idx and USPS bz2, SVHN .mat,

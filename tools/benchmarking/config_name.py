@@ -15,9 +15,15 @@ METHOD_LABELS = {
     'ent': 'ENT',
     'mcd': 'MCD',
     'safn': 'SAFN',
+    'dann': 'DANN',
+    # configs/cdan/ trains CDAN with entropy conditioning, the CDAN paper's
+    # CDAN+E (model.entropy_conditioning=False gives plain CDAN).
+    'cdan': 'CDAN+E',
     'dfa_ent': 'DFA-ENT',
     'dfa_mcd': 'DFA-MCD',
     'dfa_safn': 'DFA-SAFN',
+    'dfa_dann': 'DFA-DANN',
+    'dfa_cdan': 'DFA-CDAN+E',
     'ablations': 'Table 8',
 }
 

@@ -6,6 +6,8 @@ from .classification import CrossEntropyLoss, cross_entropy
 from .discrepancy import ClassifierDiscrepancyLoss, classifier_discrepancy
 from .divergence import (CORALLoss, GaussianMMDLoss, SinkhornDivergenceLoss,
                          coral, gaussian_mmd)
+from .domain_adversarial import (DomainAdversarialLoss,
+                                 domain_adversarial_loss, entropy_weights)
 from .entropy import EntropyLoss, prediction_entropy
 from .feature_norm import AdaptiveFeatureNormLoss, adaptive_feature_norm
 from .gaussian import diagonal_gaussian_kl, fit_diagonal_gaussian
@@ -15,8 +17,9 @@ from .reconstruction import ReconstructionLoss, reconstruction_l1
 
 __all__ = [
     'WeightedLoss', 'CrossEntropyLoss', 'cross_entropy',
-    'ClassifierDiscrepancyLoss', 'classifier_discrepancy', 'EntropyLoss',
-    'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
+    'ClassifierDiscrepancyLoss', 'classifier_discrepancy',
+    'DomainAdversarialLoss', 'domain_adversarial_loss', 'entropy_weights',
+    'EntropyLoss', 'prediction_entropy', 'PriorKLLoss', 'softmax_prior_kl',
     'gaussian_prior_kl', 'DistributionAlignmentLoss',
     'distribution_alignment_loss', 'EnergyDistanceLoss', 'energy_distance',
     'SlicedWassersteinLoss', 'sliced_wasserstein', 'AdaptiveFeatureNormLoss',

@@ -1,0 +1,4 @@
+_base_ = ['../dann/usps_mnist.py']
+# CDAN+E: DANN's update with the discriminator on the randomized multilinear
+# map of latent and class probabilities, entropy-weighted.
+model = dict(type='CDAN', entropy_conditioning=True)

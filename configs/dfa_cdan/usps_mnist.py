@@ -1,0 +1,2 @@
+_base_ = ['../cdan/usps_mnist.py', '../_base_/aligners/dfa_digits.py']
+model = dict(aligner=_base_.dfa_aligner)

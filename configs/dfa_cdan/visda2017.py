@@ -1,0 +1,2 @@
+_base_ = ['../cdan/visda2017.py', '../_base_/aligners/dfa_objects.py']
+model = dict(aligner=_base_.dfa_aligner)
