@@ -66,11 +66,11 @@ class PlainMCDLoop:
                     loss = loss + value
         return loss
 
-    def _source_loss(self, source: EncoderOutput, labels: Tensor) -> Tensor:
+    def _classification_loss(self, source: EncoderOutput,
+                             labels: Tensor) -> Tensor:
         logits = self.classifier_set(source.flat)
-        loss = cross_entropy(logits['F1'], labels) + cross_entropy(
+        return cross_entropy(logits['F1'], labels) + cross_entropy(
             logits['F2'], labels)
-        return self._aligner_terms(loss, source, 'source')
 
     def _discrepancy(self, target: EncoderOutput) -> Tensor:
         logits = self.classifier_set(target.flat)
@@ -99,15 +99,18 @@ class PlainMCDLoop:
         x_t = batch['target']['img'].to(self.device)
 
         # Step 1: G, F1, F2 on the source.
-        loss_1 = self._source_loss(self.backbone(x_s), y_s)
+        source = self.backbone(x_s)
+        loss_1 = self._aligner_terms(
+            self._classification_loss(source, y_s), source, 'source')
         self._update(loss_1, step=(self.generator, self.classifiers))
 
         # Step 2: G fixed; F1, F2 accurate on the source, discrepant on the
-        # target.
+        # target (no aligner term: with G fixed it would move nothing).
         with torch.no_grad():
             source = self.backbone(x_s)
             target = self.backbone(x_t)
-        loss_2 = self._source_loss(source, y_s) - self._discrepancy(target)
+        loss_2 = self._classification_loss(source,
+                                           y_s) - self._discrepancy(target)
         self._update(loss_2, step=(self.classifiers, ))
 
         # Step 3: F1, F2 fixed; num_k generator updates on the target.
