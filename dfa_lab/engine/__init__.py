@@ -13,6 +13,6 @@ __all__ = [
     'AdapterRunner', 'AutocastOptimWrapper', 'AverageOverRanksHook',
     'DecoderCollapseHook', 'GlooSyncBatchNorm', 'InvLR', 'InvParamScheduler',
     'MultiOptimWrapperConstructor', 'NonFiniteCheckHook', 'RandomStateHook',
-    'SafeCheckpointHook',
-    'SeparateDistributedDataParallel', 'TrainingSummaryHook', 'UDAValLoop'
+    'SafeCheckpointHook', 'SeparateDistributedDataParallel',
+    'TrainingSummaryHook', 'UDAValLoop'
 ]
