@@ -127,12 +127,6 @@ class DALDir(BaseAligner):
         self.loss_daldir = DistributionAlignmentLoss(
             loss_weight=check_loss_weight('DALDir', 'beta', beta))
 
-    def source_losses(
-            self,
-            encoded: EncoderOutput,
-            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
-        return {}
-
     def target_losses(
             self,
             encoded: EncoderOutput,

@@ -138,13 +138,14 @@ class BaseAligner(BaseModule):
             self,
             encoded: EncoderOutput,
             source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
-        """Losses added to the adapter's source objective.
+        """Losses added to the adapter's source objective; none unless an
+        aligner has a source term.
 
         Args:
             encoded: The source pass.
             source_labels: Its labels, where the host has them.
         """
-        raise NotImplementedError
+        return {}
 
     def target_losses(
             self,

@@ -83,12 +83,6 @@ class LatentDivergenceAligner(BaseAligner):
         self.beta = check_loss_weight(type(self).__name__, 'beta', beta)
         self.normalize = normalize
 
-    def source_losses(
-            self,
-            encoded: EncoderOutput,
-            source_labels: Optional[Tensor] = None) -> Dict[str, Tensor]:
-        return {}
-
     def target_losses(
             self,
             encoded: EncoderOutput,
