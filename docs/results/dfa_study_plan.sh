@@ -1,42 +1,121 @@
 #!/usr/bin/env bash
 # The DFA study's stage 1 (docs/results/dfa_study.md): every run it plans, as
 # benchmark commands that skip finished runs and resume interrupted ones.
-# `bash docs/results/dfa_study_plan.sh A` and `... B` run the two halves, one
-# training each, side by side; DATA names the data root (default data).
+#
+#   bash docs/results/dfa_study_plan.sh grid A     # seed 1 at three weights,
+#   bash docs/results/dfa_study_plan.sh grid B     # in two queues side by side
+#   bash docs/results/dfa_study_plan.sh seed2 A    # seed 2 at each candidate's
+#   bash docs/results/dfa_study_plan.sh seed2 B    # chosen weight
+#   bash docs/results/dfa_study_plan.sh ent NAME.. # ENT and NAME.. on ENT, seeds 1-2
+#
+# A candidate's weight is chosen on seed 1 alone: the best last-iteration
+# accuracy of its three runs (its config's weight, x0.3 and x3). DATA names
+# the data root (default data), STUDY_DIR the work dir (default
+# work_dirs/dfa_study): runs at the config's weight go to STUDY_DIR, the others
+# to STUDY_DIR/weight_x0.3 and STUDY_DIR/weight_x3.
 set -u
-queue=${1:?usage: dfa_study_plan.sh A|B}
+stage=${1:?usage: dfa_study_plan.sh grid|seed2 A|B, or ent NAME...}
+shift
 data=${DATA:-data}
 study=${STUDY_DIR:-work_dirs/dfa_study}
-common=(--seeds 1 --jobs 1 --data-root "$data" --resume)
 iters=(train_cfg.max_iters=2000 train_cfg.val_interval=500)
 
-bench() {  # bench WORK_SUBDIR CONFIG [CFG_OPTIONS...]
-  local sub=$1 config=$2
-  shift 2
-  python tools/benchmark.py "$config" "${common[@]}" \
-    --work-dir "$study/$sub" --out "$study/$sub/$(echo "$config" | tr / _).md" \
+# name: MCD config, the weights it scales, its weight, x0.3 and x3.
+declare -A config keys weights
+add() { config[$1]=$2; keys[$1]=$3; weights[$1]="$4 $5 $6"; }
+add two_sided configs/dfa_mcd/two_sided/mnist_usps.py alpha,beta 10.0 3.0 30.0
+add rectified configs/dfa_mcd/rectified/mnist_usps.py beta 10.0 3.0 30.0
+add two_sided_rectified configs/dfa_mcd/two_sided_rectified/mnist_usps.py alpha,beta 10.0 3.0 30.0
+add class_conditional configs/dfa_mcd/class_conditional/mnist_usps.py alpha,beta 0.1 0.03 0.3
+add mmd configs/mcd/mmd/mnist_usps.py beta 1.0 0.3 3.0
+add sinkhorn configs/mcd/sinkhorn/mnist_usps.py beta 1.0 0.3 3.0
+add coral configs/mcd/coral/mnist_usps.py beta 10.0 3.0 30.0
+subs=(. weight_x0.3 weight_x3)
+
+run_name() {  # configs/dfa_mcd/rectified/mnist_usps.py -> dfa_mcd_rectified_mnist_usps
+  local name=${1#configs/}
+  name=${name%.py}
+  echo "${name//\//_}"
+}
+
+bench() {  # bench SUB SEED CONFIG [CFG_OPTIONS...]
+  local sub=$1 seed=$2 cfg=$3
+  shift 3
+  python tools/benchmark.py "$cfg" --seeds "$seed" --jobs 1 --data-root "$data" \
+    --resume --work-dir "$study/$sub" \
+    --out "$study/$sub/$(run_name "$cfg")_seed$seed.md" \
     --cfg-options "${iters[@]}" "$@"
 }
 
-if [ "$queue" = A ]; then
-  # References on seed 1: the paper's DFA-MCD and round 1's live variants.
-  bench . configs/dfa_mcd/mnist_usps.py
-  bench . configs/dfa_mcd/energy/mnist_usps.py
-  # Weights on seed 1: x0.3 and x3 of each candidate's first weight.
-  bench weight_x0.3 configs/dfa_mcd/two_sided/mnist_usps.py model.aligner.alpha=3.0 model.aligner.beta=3.0
-  bench weight_x3 configs/dfa_mcd/two_sided/mnist_usps.py model.aligner.alpha=30.0 model.aligner.beta=30.0
-  bench weight_x0.3 configs/dfa_mcd/rectified/mnist_usps.py model.aligner.beta=3.0
-  bench weight_x3 configs/dfa_mcd/rectified/mnist_usps.py model.aligner.beta=30.0
-  bench weight_x0.3 configs/dfa_mcd/two_sided_rectified/mnist_usps.py model.aligner.alpha=3.0 model.aligner.beta=3.0
-  bench weight_x3 configs/dfa_mcd/two_sided_rectified/mnist_usps.py model.aligner.alpha=30.0 model.aligner.beta=30.0
-else
-  bench . configs/dfa_mcd/swd/mnist_usps.py
-  bench weight_x0.3 configs/dfa_mcd/class_conditional/mnist_usps.py model.aligner.alpha=0.03 model.aligner.beta=0.03
-  bench weight_x3 configs/dfa_mcd/class_conditional/mnist_usps.py model.aligner.alpha=0.3 model.aligner.beta=0.3
-  bench weight_x0.3 configs/mcd/mmd/mnist_usps.py model.aligner.beta=0.3
-  bench weight_x3 configs/mcd/mmd/mnist_usps.py model.aligner.beta=3.0
-  bench weight_x0.3 configs/mcd/sinkhorn/mnist_usps.py model.aligner.beta=0.3
-  bench weight_x3 configs/mcd/sinkhorn/mnist_usps.py model.aligner.beta=3.0
-  bench weight_x0.3 configs/mcd/coral/mnist_usps.py model.aligner.beta=3.0
-  bench weight_x3 configs/mcd/coral/mnist_usps.py model.aligner.beta=30.0
-fi
+options() {  # options NAME INDEX: the cfg options of weight INDEX (0, 1, 2)
+  local name=$1 index=$2 key
+  local -a ws=(${weights[$name]})
+  [ "$index" = 0 ] && return
+  for key in ${keys[$name]//,/ }; do
+    echo "model.aligner.$key=${ws[$index]}"
+  done
+}
+
+chosen() {  # chosen NAME: the index of the best seed-1 weight, or fail
+  local name=$1 method
+  method=$(dirname "${config[$name]#configs/}")
+  python - "$study" "$method" "${subs[@]}" <<'PY'
+import json, os, sys
+study, method, subs = sys.argv[1], sys.argv[2], sys.argv[3:]
+accuracy = []
+for sub in subs:
+    result = os.path.join(study, sub, method, 'mnist_usps', 'seed_1', 'result.json')
+    if not os.path.isfile(result):
+        sys.exit(f'{result} is missing: the weight is chosen on all three seed-1 runs')
+    accuracy.append(json.load(open(result))['final_metrics']['target/accuracy'])
+print(accuracy.index(max(accuracy)))
+PY
+}
+
+run_grid() {  # run_grid NAME: seed 1 at the three weights
+  local name=$1 index
+  for index in 0 1 2; do
+    bench "${subs[$index]}" 1 "${config[$name]}" $(options "$name" "$index")
+  done
+}
+
+run_seed2() {  # run_seed2 NAME [CONFIG]: seed 2 at NAME's chosen weight
+  local name=$1 cfg=${2:-${config[$1]}} index
+  index=$(chosen "$name") || return 1
+  bench "${subs[$index]}" 2 "$cfg" $(options "$name" "$index")
+}
+
+case "$stage" in
+  grid|seed2)
+    queue=${1:?give the queue, A or B}
+    if [ "$queue" = A ]; then
+      names=(two_sided rectified two_sided_rectified)
+      # the references on seed 1: the paper's DFA-MCD and round 1's live forms
+      [ "$stage" = grid ] && for cfg in configs/dfa_mcd/mnist_usps.py \
+          configs/dfa_mcd/energy/mnist_usps.py configs/dfa_mcd/swd/mnist_usps.py; do
+        bench . 1 "$cfg"
+      done
+    else
+      names=(class_conditional mmd sinkhorn coral)
+    fi
+    for name in "${names[@]}"; do
+      if [ "$stage" = grid ]; then run_grid "$name"; else run_seed2 "$name"; fi
+    done
+    ;;
+  ent)
+    # the host, then each named candidate at the weight it chose on MCD
+    for seed in 1 2; do
+      bench . "$seed" configs/ent/mnist_usps.py
+      for name in "$@"; do
+        method=$(dirname "${config[$name]#configs/}")
+        ent_cfg=configs/${method/mcd/ent}/mnist_usps.py
+        index=$(chosen "$name") || exit 1
+        bench "${subs[$index]}" "$seed" "$ent_cfg" $(options "$name" "$index")
+      done
+    done
+    ;;
+  *)
+    echo "unknown stage $stage: grid, seed2 or ent" >&2
+    exit 2
+    ;;
+esac
