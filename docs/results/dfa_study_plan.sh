@@ -57,17 +57,26 @@ options() {  # options NAME INDEX: the cfg options of weight INDEX (0, 1, 2)
 }
 
 chosen() {  # chosen NAME: the index of the best seed-1 weight, or fail
-  local name=$1 method
-  method=$(dirname "${config[$name]#configs/}")
+  local method
+  method=$(dirname "${config[$1]#configs/}")
   python - "$study" "$method" "${subs[@]}" <<'PY'
-import json, os, sys
+import os.path as osp
+import sys
+
+sys.path.insert(0, 'tools')
+from benchmarking.paired import load_seed_results, run_accuracy
+
 study, method, subs = sys.argv[1], sys.argv[2], sys.argv[3:]
 accuracy = []
 for sub in subs:
-    result = os.path.join(study, sub, method, 'mnist_usps', 'seed_1', 'result.json')
-    if not os.path.isfile(result):
-        sys.exit(f'{result} is missing: the weight is chosen on all three seed-1 runs')
-    accuracy.append(json.load(open(result))['final_metrics']['target/accuracy'])
+    try:
+        seeds = load_seed_results(osp.join(study, sub, method, 'mnist_usps'))
+    except FileNotFoundError:
+        seeds = {}
+    if 1 not in seeds:
+        sys.exit(f'{osp.join(study, sub, method)} has no seed 1: the weight '
+                 'is chosen on all three seed-1 runs')
+    accuracy.append(run_accuracy(seeds[1]))
 print(accuracy.index(max(accuracy)))
 PY
 }
@@ -79,10 +88,10 @@ run_grid() {  # run_grid NAME: seed 1 at the three weights
   done
 }
 
-run_seed2() {  # run_seed2 NAME [CONFIG]: seed 2 at NAME's chosen weight
-  local name=$1 cfg=${2:-${config[$1]}} index
+run_chosen() {  # run_chosen NAME SEED CONFIG: CONFIG at NAME's chosen weight
+  local name=$1 index
   index=$(chosen "$name") || return 1
-  bench "${subs[$index]}" 2 "$cfg" $(options "$name" "$index")
+  bench "${subs[$index]}" "$2" "$3" $(options "$name" "$index")
 }
 
 case "$stage" in
@@ -99,7 +108,11 @@ case "$stage" in
       names=(class_conditional mmd sinkhorn coral)
     fi
     for name in "${names[@]}"; do
-      if [ "$stage" = grid ]; then run_grid "$name"; else run_seed2 "$name"; fi
+      if [ "$stage" = grid ]; then
+        run_grid "$name"
+      else
+        run_chosen "$name" 2 "${config[$name]}"
+      fi
     done
     ;;
   ent)
@@ -108,9 +121,7 @@ case "$stage" in
       bench . "$seed" configs/ent/mnist_usps.py
       for name in "$@"; do
         method=$(dirname "${config[$name]#configs/}")
-        ent_cfg=configs/${method/mcd/ent}/mnist_usps.py
-        index=$(chosen "$name") || exit 1
-        bench "${subs[$index]}" "$seed" "$ent_cfg" $(options "$name" "$index")
+        run_chosen "$name" "$seed" "configs/${method/mcd/ent}/mnist_usps.py" || exit 1
       done
     done
     ;;
