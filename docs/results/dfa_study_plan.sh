@@ -9,7 +9,9 @@
 #   bash docs/results/dfa_study_plan.sh ent NAME.. # ENT and NAME.. on ENT, seeds 1-2
 #
 # A candidate's weight is chosen on seed 1 alone: the best last-iteration
-# accuracy of its three runs (its config's weight, x0.3 and x3). DATA names
+# accuracy of its runs (its config's weight, x0.3 and x3; `rectified`,
+# `two_sided_rectified` and `coral` keep their config's weight alone, see
+# dfa_study.md, "Weights tried"). DATA names
 # the data root (default data), STUDY_DIR the work dir (default
 # work_dirs/dfa_study): runs at the config's weight go to STUDY_DIR, the others
 # to STUDY_DIR/weight_x0.3 and STUDY_DIR/weight_x3.
@@ -20,16 +22,17 @@ data=${DATA:-data}
 study=${STUDY_DIR:-work_dirs/dfa_study}
 iters=(train_cfg.max_iters=2000 train_cfg.val_interval=500)
 
-# name: MCD config, the weights it scales, its weight, x0.3 and x3.
+# name: MCD config, the weights it scales, its weight and, where tried, x0.3
+# and x3.
 declare -A config keys weights
-add() { config[$1]=$2; keys[$1]=$3; weights[$1]="$4 $5 $6"; }
+add() { local name=$1; config[$name]=$2; keys[$name]=$3; shift 3; weights[$name]="$*"; }
 add two_sided configs/dfa_mcd/two_sided/mnist_usps.py alpha,beta 10.0 3.0 30.0
-add rectified configs/dfa_mcd/rectified/mnist_usps.py beta 10.0 3.0 30.0
-add two_sided_rectified configs/dfa_mcd/two_sided_rectified/mnist_usps.py alpha,beta 10.0 3.0 30.0
+add rectified configs/dfa_mcd/rectified/mnist_usps.py beta 10.0
+add two_sided_rectified configs/dfa_mcd/two_sided_rectified/mnist_usps.py alpha,beta 10.0
 add class_conditional configs/dfa_mcd/class_conditional/mnist_usps.py alpha,beta 0.1 0.03 0.3
 add mmd configs/mcd/mmd/mnist_usps.py beta 1.0 0.3 3.0
 add sinkhorn configs/mcd/sinkhorn/mnist_usps.py beta 1.0 0.3 3.0
-add coral configs/mcd/coral/mnist_usps.py beta 10.0 3.0 30.0
+add coral configs/mcd/coral/mnist_usps.py beta 10.0
 subs=(. weight_x0.3 weight_x3)
 
 run_name() {  # configs/dfa_mcd/rectified/mnist_usps.py -> dfa_mcd_rectified_mnist_usps
@@ -56,10 +59,15 @@ options() {  # options NAME INDEX: the cfg options of weight INDEX (0, 1, 2)
   done
 }
 
+tried() {  # tried NAME: the work-dir folders of NAME's weights
+  local -a ws=(${weights[$1]})
+  echo "${subs[@]:0:${#ws[@]}}"
+}
+
 chosen() {  # chosen NAME: the index of the best seed-1 weight, or fail
   local method
   method=$(dirname "${config[$1]#configs/}")
-  python - "$study" "$method" "${subs[@]}" <<'PY'
+  python - "$study" "$method" $(tried "$1") <<'PY'
 import os.path as osp
 import sys
 
@@ -75,15 +83,16 @@ for sub in subs:
         seeds = {}
     if 1 not in seeds:
         sys.exit(f'{osp.join(study, sub, method)} has no seed 1: the weight '
-                 'is chosen on all three seed-1 runs')
+                 'is chosen on all its seed-1 runs')
     accuracy.append(run_accuracy(seeds[1]))
 print(accuracy.index(max(accuracy)))
 PY
 }
 
-run_grid() {  # run_grid NAME: seed 1 at the three weights
+run_grid() {  # run_grid NAME: seed 1 at each weight NAME tries
   local name=$1 index
-  for index in 0 1 2; do
+  local -a ws=(${weights[$name]})
+  for index in "${!ws[@]}"; do
     bench "${subs[$index]}" 1 "${config[$name]}" $(options "$name" "$index")
   done
 }
