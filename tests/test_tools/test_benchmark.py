@@ -17,7 +17,7 @@ from benchmarking import (ACCURACY_KEY, ConfigName, PaperAccuracy, RunResult,
 from benchmarking.config_name import method_label
 from benchmarking.report import (LABEL_FREE_NOTES, NOTES, method_rank,
                                  summary_to_dict)
-from benchmarking.runs import prepare_run_dir
+from benchmarking.runs import execute_run, prepare_run_dir
 
 from dfa_lab.analysis.scalars import label_free_criteria, pick_validation
 
@@ -608,3 +608,51 @@ def test_report_adds_the_accuracy_source_validation_picks(tmp_path):
     report = summary_to_dict(summaries[0])
     assert report['label_free_picks']['source_val/accuracy']['iterations'] \
         == [30]
+
+
+def test_result_records_the_commit_training_started_from(tmp_path):
+    """A commit made while a run trains is not the code that trained it."""
+    checkout = tmp_path / 'checkout'
+    (checkout / 'configs' / 'mcd').mkdir(parents=True)
+    config = checkout / 'configs' / 'mcd' / 'mnist_usps.py'
+    config.write_text('train_cfg = dict(max_iters=2)\n')
+    # Stands in for tools/train.py: logs one validation, then the checkout
+    # moves on by one commit before training ends.
+    train_script = checkout / 'train.py'
+    train_script.write_text(
+        textwrap.dedent(f'''\
+        import json, os, subprocess, sys
+        work_dir = sys.argv[sys.argv.index('--work-dir') + 1]
+        os.makedirs(os.path.join(work_dir, 'stamp', 'vis_data'))
+        with open(os.path.join(work_dir, 'stamp', 'vis_data',
+                               'scalars.json'), 'w') as f:
+            f.write(json.dumps({{'{ACCURACY_KEY}': 50.0, 'step': 2}}))
+        open({str(checkout / 'later.txt')!r}, 'w').close()
+        subprocess.run(['git', 'add', 'later.txt'], check=True,
+                       cwd={str(checkout)!r})
+        subprocess.run(['git', 'commit', '-qm', 'later'], check=True,
+                       cwd={str(checkout)!r})
+        '''))
+
+    def git(*args):
+        return subprocess.run(['git', *args],
+                              cwd=checkout,
+                              check=True,
+                              capture_output=True,
+                              text=True).stdout.strip()
+
+    git('init', '-q')
+    git('config', 'user.email', 'a@b.c')
+    git('config', 'user.name', 'a')
+    git('add', '.')
+    git('commit', '-qm', 'first')
+    started_from = git('rev-parse', 'HEAD')
+    spec = RunSpec(str(config), 1, work_dir=str(tmp_path / 'runs'))
+    prepare_run_dir(spec, resume=False)
+
+    result = execute_run(spec, str(train_script))
+
+    assert git('rev-parse', 'HEAD') != started_from
+    assert result.code_version == started_from
+    assert json.loads(Path(
+        spec.result_file).read_text())['code_version'] == started_from

@@ -129,8 +129,9 @@ class RunResult:
             (:func:`describe_machine`), so that a report rendered elsewhere
             still names it; None where the result file does not record it.
         code_version: The git commit of the code that trained it
-            (:func:`describe_code_version`); None where it is unknown or
-            the result file does not record it.
+            (:func:`describe_code_version`), read as training starts (for
+            a resumed run, as its last process starts); None where it is
+            unknown or the result file does not record it.
     """
     config: str
     seed: int
@@ -306,6 +307,8 @@ def execute_run(spec: RunSpec,
     env = dict(os.environ)
     # Runs share the machine's cores; extra intra-op threads only contend.
     env.setdefault('OMP_NUM_THREADS', '1')
+    # Read before training: the checkout may move on while a run trains.
+    code_version = describe_code_version(train_script)
     start = time.perf_counter()
     with open(spec.log_file, 'a') as log:
         process = subprocess.run(
@@ -330,7 +333,7 @@ def execute_run(spec: RunSpec,
         validations=validations,
         final_metrics=validations[-1][1],
         machine=describe_machine(),
-        code_version=describe_code_version(train_script))
+        code_version=code_version)
     result.dump(spec.result_file)
     return result
 
