@@ -1,0 +1,2 @@
+_base_ = ['../usps_mnist.py', '../../_base_/aligners/dfa_variants.py']
+model = dict(aligner=_base_.rectified)
