@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# The DFA study's stage 1 (docs/results/dfa_study.md): every run it plans, as
-# benchmark commands that skip finished runs and resume interrupted ones.
+# The DFA study's stages 1 and 2 (docs/results/dfa_study.md): every run they
+# plan, as benchmark commands that skip finished runs and resume interrupted
+# ones.
 #
 #   bash docs/results/dfa_study_plan.sh grid A     # seed 1 at three weights,
 #   bash docs/results/dfa_study_plan.sh grid B     # in two queues side by side
 #   bash docs/results/dfa_study_plan.sh seed2 A    # seed 2 at each candidate's
 #   bash docs/results/dfa_study_plan.sh seed2 B    # chosen weight
 #   bash docs/results/dfa_study_plan.sh ent NAME.. # ENT and NAME.. on ENT, seeds 1-2
+#   bash docs/results/dfa_study_plan.sh stage2 NAME.. # MCD and NAME.. on
+#                                                  # USPS->MNIST, seeds 1-2
 #
 # A candidate's weight is chosen on seed 1 alone: the best last-iteration
 # accuracy of its runs (its config's weight, x0.3 and x3; `rectified`,
@@ -16,7 +19,7 @@
 # work_dirs/dfa_study): runs at the config's weight go to STUDY_DIR, the others
 # to STUDY_DIR/weight_x0.3 and STUDY_DIR/weight_x3.
 set -u
-stage=${1:?usage: dfa_study_plan.sh grid|seed2 A|B, or ent NAME...}
+stage=${1:?usage: dfa_study_plan.sh grid|seed2 A|B, or ent|stage2 NAME...}
 shift
 data=${DATA:-data}
 study=${STUDY_DIR:-work_dirs/dfa_study}
@@ -134,8 +137,17 @@ case "$stage" in
       done
     done
     ;;
+  stage2)
+    # MCD, then each named candidate at the weight it chose on MNIST->USPS
+    for seed in 1 2; do
+      bench . "$seed" configs/mcd/usps_mnist.py
+      for name in "$@"; do
+        run_chosen "$name" "$seed" "${config[$name]/mnist_usps/usps_mnist}" || exit 1
+      done
+    done
+    ;;
   *)
-    echo "unknown stage $stage: grid, seed2 or ent" >&2
+    echo "unknown stage $stage: grid, seed2, ent or stage2" >&2
     exit 2
     ;;
 esac
