@@ -137,12 +137,12 @@ def test_paper_accuracy():
 
 def test_method_rank_puts_known_methods_first():
     methods = [
-        'zeta', 'dfa_mcd/b', 'dfa_mcd', 'alpha', 'mcd', 'dfa_mcd/a',
-        'source_only', 'ent'
+        'zeta', 'dfa_mcd/b', 'dfa_cdan', 'dfa_mcd', 'alpha', 'cdan', 'mcd',
+        'dfa_mcd/a', 'dfa_dann', 'source_only', 'dann', 'ent'
     ]
     expected = [
-        'source_only', 'ent', 'mcd', 'dfa_mcd', 'dfa_mcd/a', 'dfa_mcd/b',
-        'alpha', 'zeta'
+        'source_only', 'ent', 'mcd', 'dann', 'cdan', 'dfa_mcd', 'dfa_mcd/a',
+        'dfa_mcd/b', 'dfa_dann', 'dfa_cdan', 'alpha', 'zeta'
     ]
     assert sorted(methods, key=method_rank) == expected
 

@@ -16,8 +16,9 @@ from .runs import RunResult, RunSpec
 
 # Baselines first, then the DFA variants of the same hosts, then the
 # ablations in Table 8's order.
-METHOD_ORDER = ('source_only', 'ent', 'mcd', 'safn', 'dfa_ent', 'dfa_mcd',
-                'dfa_safn', *TABLE8_ROWS)
+METHOD_ORDER = ('source_only', 'ent', 'mcd', 'safn', 'dann', 'cdan',
+                'dfa_ent', 'dfa_mcd', 'dfa_safn', 'dfa_dann', 'dfa_cdan',
+                *TABLE8_ROWS)
 COLUMNS = ('method', 'last iter (mean ± std)', 'oracle best (mean ± std)',
            'paper', 'seeds', 'iterations', 'minutes / run')
 NOTES = (
