@@ -106,6 +106,19 @@ run_chosen() {  # run_chosen NAME SEED CONFIG: CONFIG at NAME's chosen weight
   bench "${subs[$index]}" "$2" "$3" $(options "$name" "$index")
 }
 
+run_host_and_candidates() {  # HOST_CONFIG FROM TO NAME...: seeds 1 and 2 of
+  # HOST_CONFIG, and of each NAME's MNIST->USPS MCD config with its first FROM
+  # replaced by TO, at the weight NAME chose
+  local host=$1 from=$2 to=$3 seed name
+  shift 3
+  for seed in 1 2; do
+    bench . "$seed" "$host"
+    for name in "$@"; do
+      run_chosen "$name" "$seed" "${config[$name]/$from/$to}" || exit 1
+    done
+  done
+}
+
 case "$stage" in
   grid|seed2)
     queue=${1:?give the queue, A or B}
@@ -128,23 +141,13 @@ case "$stage" in
     done
     ;;
   ent)
-    # the host, then each named candidate at the weight it chose on MCD
-    for seed in 1 2; do
-      bench . "$seed" configs/ent/mnist_usps.py
-      for name in "$@"; do
-        method=$(dirname "${config[$name]#configs/}")
-        run_chosen "$name" "$seed" "configs/${method/mcd/ent}/mnist_usps.py" || exit 1
-      done
-    done
+    # ENT, then each named candidate's ENT config (dfa_ent/ or ent/ in place
+    # of dfa_mcd/ or mcd/) at the weight it chose on MCD
+    run_host_and_candidates configs/ent/mnist_usps.py mcd/ ent/ "$@"
     ;;
   stage2)
     # MCD, then each named candidate at the weight it chose on MNIST->USPS
-    for seed in 1 2; do
-      bench . "$seed" configs/mcd/usps_mnist.py
-      for name in "$@"; do
-        run_chosen "$name" "$seed" "${config[$name]/mnist_usps/usps_mnist}" || exit 1
-      done
-    done
+    run_host_and_candidates configs/mcd/usps_mnist.py mnist_usps usps_mnist "$@"
     ;;
   *)
     echo "unknown stage $stage: grid, seed2, ent or stage2" >&2
