@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
-# The DFA study's stages 1 and 2 (docs/results/dfa_study.md): every run they
-# plan, as benchmark commands that skip finished runs and resume interrupted
-# ones.
+# The DFA study's stages (docs/results/dfa_study.md): every run they plan, as
+# benchmark commands that skip finished runs and resume interrupted ones.
 #
 #   bash docs/results/dfa_study_plan.sh grid A     # seed 1 at three weights,
 #   bash docs/results/dfa_study_plan.sh grid B     # in two queues side by side
@@ -10,6 +9,9 @@
 #   bash docs/results/dfa_study_plan.sh ent NAME.. # ENT and NAME.. on ENT, seeds 1-2
 #   bash docs/results/dfa_study_plan.sh stage2 NAME.. # MCD and NAME.. on
 #                                                  # USPS->MNIST, seeds 1-2
+#   bash docs/results/dfa_study_plan.sh stage3 NAME.. # MCD, the paper's
+#       # DFA-MCD and NAME.. on the three tasks, seeds 1-5 (SEEDS and TASKS,
+#       # space-separated, select a part: two parts side by side)
 #
 # A candidate's weight is chosen on seed 1 alone: the best last-iteration
 # accuracy of its runs (its config's weight, x0.3 and x3; `rectified`,
@@ -19,7 +21,7 @@
 # work_dirs/dfa_study): runs at the config's weight go to STUDY_DIR, the others
 # to STUDY_DIR/weight_x0.3 and STUDY_DIR/weight_x3.
 set -u
-stage=${1:?usage: dfa_study_plan.sh grid|seed2 A|B, or ent|stage2 NAME...}
+stage=${1:?usage: dfa_study_plan.sh grid|seed2 A|B, or ent|stage2|stage3 NAME...}
 shift
 data=${DATA:-data}
 study=${STUDY_DIR:-work_dirs/dfa_study}
@@ -149,8 +151,22 @@ case "$stage" in
     # MCD, then each named candidate at the weight it chose on MNIST->USPS
     run_host_and_candidates configs/mcd/usps_mnist.py mnist_usps usps_mnist "$@"
     ;;
+  stage3)
+    # seed by seed, so that an unfinished stage has every task at the same
+    # seeds: MCD, the paper's DFA-MCD, then each named candidate at the weight
+    # it chose on MNIST->USPS
+    for seed in ${SEEDS:-1 2 3 4 5}; do
+      for task in ${TASKS:-mnist_usps usps_mnist mnist_usps_full}; do
+        bench . "$seed" "configs/mcd/$task.py"
+        bench . "$seed" "configs/dfa_mcd/$task.py"
+        for name in "$@"; do
+          run_chosen "$name" "$seed" "${config[$name]/mnist_usps/$task}" || exit 1
+        done
+      done
+    done
+    ;;
   *)
-    echo "unknown stage $stage: grid, seed2, ent or stage2" >&2
+    echo "unknown stage $stage: grid, seed2, ent, stage2 or stage3" >&2
     exit 2
     ;;
 esac
