@@ -10,6 +10,7 @@ BatchNorm statistics after the same iterations show (the same random
 draws, the same arithmetic).
 """
 import contextlib
+import functools
 import os
 import os.path as osp
 import subprocess
@@ -103,6 +104,29 @@ def checkout_at(repository: str, revision: str) -> Iterator[str]:
                            check=True)
 
 
+@functools.lru_cache(maxsize=None)
+def check_imports_from(checkout: str) -> None:
+    """Check, once per checkout, that a process run in ``checkout`` with it
+    on ``PYTHONPATH`` imports that checkout's ``dfa_lab`` (and not, e.g., an
+    installed copy).
+
+    Raises:
+        RuntimeError: Another copy of ``dfa_lab`` would be imported.
+    """
+    imported = subprocess.run(
+        [sys.executable, '-c', 'import dfa_lab; print(dfa_lab.__file__)'],
+        cwd=checkout,
+        env=dict(os.environ, PYTHONPATH=checkout),
+        capture_output=True,
+        text=True)
+    expected = osp.join(osp.realpath(checkout), 'dfa_lab', '__init__.py')
+    if osp.realpath(imported.stdout.strip()) != expected:
+        raise RuntimeError(
+            f'Training in {checkout} would import dfa_lab from '
+            f'{imported.stdout.strip() or imported.stderr.strip()}, not from '
+            'the checkout.')
+
+
 def train_briefly(checkout: str,
                   config: str,
                   seed: int,
@@ -123,18 +147,7 @@ def train_briefly(checkout: str,
     """
     env = dict(os.environ, PYTHONPATH=checkout)
     env.setdefault('OMP_NUM_THREADS', '1')
-    imported = subprocess.run(
-        [sys.executable, '-c', 'import dfa_lab; print(dfa_lab.__file__)'],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True)
-    expected = osp.join(osp.realpath(checkout), 'dfa_lab', '__init__.py')
-    if osp.realpath(imported.stdout.strip()) != expected:
-        raise RuntimeError(
-            f'Training in {checkout} would import dfa_lab from '
-            f'{imported.stdout.strip() or imported.stderr.strip()}, not from '
-            'the checkout.')
+    check_imports_from(checkout)
     command = [
         sys.executable, 'tools/train.py', config, '--work-dir', work_dir,
         '--no-validate'
