@@ -25,8 +25,15 @@ from dfa_lab.utils.checkpoint import (CheckpointError,
                                       message_hub_from_data,
                                       message_hub_to_data, read_checkpoint,
                                       state_dict_mismatch)
+from dfa_lab.utils.floating_point import flush_denormals
 from dfa_lab.utils.module import unwrap
 from dfa_lab.utils.work_dir_lock import WorkDirLock
+
+#: The ``env_cfg`` options: mmengine's (``Runner.setup_env``) and
+#: ``flush_denormal``.
+ENV_CFG_KEYS = frozenset(
+    {'cudnn_benchmark', 'mp_cfg', 'dist_cfg', 'resource_limit',
+     'flush_denormal'})
 
 #: Suffix of a checkpoint while it is written; it is renamed to its own name
 #: once complete.
@@ -88,6 +95,10 @@ class AdapterRunner(Runner):
       naming the checkpoint and the cause. dfa_lab's ``CheckpointHook``
       (:class:`~dfa_lab.engine.hooks.SafeCheckpointHook`) removes old
       checkpoints only after that;
+    - flushes subnormal floats to zero on the CPU when
+      ``env_cfg.flush_denormal`` is true (see
+      :mod:`dfa_lab.utils.floating_point`), and refuses ``env_cfg`` keys
+      that mmengine would silently ignore;
     - refuses, when the run is built, a non-positive ``train_cfg.max_iters``
       (or ``max_epochs``) or ``val_interval``, a ``randomness.seed`` that is
       not an integer, and datasets with labels outside the classifiers'
@@ -101,6 +112,7 @@ class AdapterRunner(Runner):
             self, *args, **kwargs).arguments
         _check_run_options(
             arguments.get('train_cfg'), arguments.get('randomness'))
+        _check_env_cfg(arguments.get('env_cfg'))
         self._work_dir_lock: Optional[WorkDirLock] = None
         self._resuming = False
         try:
@@ -114,8 +126,13 @@ class AdapterRunner(Runner):
 
     def setup_env(self, env_cfg: dict) -> None:
         """mmengine's environment set-up (distributed initialisation
-        included); then, on rank 0 of a run configured to train, take the
-        work dir's lock, before the Runner writes its log and config."""
+        included), with subnormal floats flushed to zero on the CPU first
+        when ``env_cfg.flush_denormal`` is true
+        (:func:`~dfa_lab.utils.flush_denormals`); then, on rank 0 of a run
+        configured to train, take the work dir's lock, before the Runner
+        writes its log and config."""
+        if env_cfg.get('flush_denormal', False):
+            flush_denormals()
         super().setup_env(env_cfg)
         if self._train_loop is not None and self.rank == 0:
             lock = WorkDirLock(self.work_dir)
@@ -479,6 +496,27 @@ def _check_run_options(train_cfg, randomness) -> None:
         raise ValueError(
             'randomness.seed must be an integer (or None to draw one), got '
             f'{seed!r}.')
+
+
+def _check_env_cfg(env_cfg) -> None:
+    """Refuse ``env_cfg`` keys that mmengine would silently ignore (a
+    misspelled option is no option) and a ``flush_denormal`` that is not a
+    bool."""
+    if not isinstance(env_cfg, dict):
+        return
+    unknown = sorted(set(env_cfg) - ENV_CFG_KEYS)
+    if unknown:
+        hints = []
+        for key in unknown:
+            close = difflib.get_close_matches(key, ENV_CFG_KEYS, n=1)
+            hints.append(f'{key!r}' +
+                         (f' (did you mean {close[0]}?)' if close else ''))
+        raise ValueError('env_cfg has unknown options: ' + ', '.join(hints) +
+                         f'. It accepts: {", ".join(sorted(ENV_CFG_KEYS))}.')
+    flush = env_cfg.get('flush_denormal', False)
+    if not isinstance(flush, bool):
+        raise ValueError(
+            f'env_cfg.flush_denormal must be True or False, got {flush!r}.')
 
 
 def _num_classes(model) -> Optional[int]:

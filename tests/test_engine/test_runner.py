@@ -166,3 +166,24 @@ def test_misspelled_checkpoint_hook_option_fails_at_build(tmp_path):
         default_hooks=dict(
             checkpoint=dict(
                 type='CheckpointHook', interval=10, save_optimizer=False)))
+
+
+def test_env_cfg_options_are_checked_at_build(tmp_path):
+    # mmengine ignores env_cfg keys it does not read.
+    with pytest.raises(
+            ValueError,
+            match=r"env_cfg has unknown options: 'flush_denormals' \(did you "
+            r'mean flush_denormal\?\)'):
+        build_runner(tmp_path, env_cfg=dict(flush_denormals=True))
+    with pytest.raises(
+            ValueError,
+            match="env_cfg.flush_denormal must be True or False, got 'yes'"):
+        build_runner(tmp_path, env_cfg=dict(flush_denormal='yes'))
+    build_runner(
+        tmp_path,
+        env_cfg=dict(
+            cudnn_benchmark=False,
+            mp_cfg=dict(mp_start_method='fork'),
+            dist_cfg=dict(backend='gloo'),
+            resource_limit=4096,
+            flush_denormal=False))
