@@ -8,7 +8,7 @@ from .config import (check_model_selection, check_option_keys, enable_autocast,
                      enable_source_validation, set_data_root, set_domains)
 from .dist import (init_cpu_process_group, randn_like_global_batch,
                    shutdown_process_group)
-from .floating_point import flush_denormals
+from .floating_point import count_subnormals, flush_denormals
 from .module import unwrap
 from .setup_env import register_all_modules
 from .work_dir_lock import WorkDirBusyError, WorkDirLock
@@ -20,6 +20,6 @@ __all__ = [
     'load_config', 'parse_arguments', 'check_model_selection',
     'check_option_keys', 'enable_autocast', 'enable_source_validation',
     'set_data_root', 'set_domains', 'init_cpu_process_group',
-    'randn_like_global_batch', 'flush_denormals', 'shutdown_process_group', 'unwrap',
+    'randn_like_global_batch', 'count_subnormals', 'flush_denormals', 'shutdown_process_group', 'unwrap',
     'register_all_modules', 'WorkDirBusyError', 'WorkDirLock'
 ]

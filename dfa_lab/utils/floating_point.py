@@ -50,3 +50,14 @@ def flush_denormals() -> None:
             f'them ({kept} of {probe.numel()} subnormals survived a '
             f'multiplication on {threads} threads); flush before the first '
             'multi-threaded operation.')
+
+
+def count_subnormals(tensor: torch.Tensor) -> int:
+    """The number of subnormal elements of a floating-point ``tensor``
+    (non-zero, smaller in magnitude than its dtype's smallest normal
+    number); 0 for other dtypes."""
+    if not tensor.is_floating_point():
+        return 0
+    magnitude = tensor.detach().abs()
+    return int(((magnitude > 0)
+                & (magnitude < torch.finfo(tensor.dtype).tiny)).sum())

@@ -96,7 +96,7 @@ def assert_png(path):
 
 @pytest.mark.parametrize('tool', [
     'extract_features', 'tsne', 'latent_histogram', 'accuracy_curves',
-    'feature_distance', 'training_curves'
+    'feature_distance', 'training_curves', 'subnormals'
 ])
 def test_tools_have_help(tool, capsys):
     with pytest.raises(SystemExit) as exit_info:
@@ -290,3 +290,56 @@ def test_per_class_indices():
         for seed in range(10)
     }
     assert len(draws) > 1
+
+
+def float32_subnormals(tensors) -> int:
+    """Subnormal float32 elements by their bits: exponent all zeros,
+    mantissa not."""
+    count = 0
+    for tensor in tensors:
+        bits = tensor.contiguous().view(torch.int32)
+        count += int((((bits & 0x7F800000) == 0)
+                      & ((bits & 0x007FFFFF) != 0)).sum())
+    return count
+
+
+@pytest.mark.slow
+def test_subnormals_counts_per_network_and_optimizer_state(
+        run_dir, tmp_path, capsys):
+    """The training's checkpoint with subnormals planted in the backbone's
+    first tensor and the generator optimizer's first ``exp_avg``."""
+    checkpoint = torch.load(
+        run_dir / 'iter_2.pth', map_location='cpu', weights_only=False)
+    tiny = torch.finfo(torch.float32).tiny
+    weights = checkpoint['state_dict']
+    first = next(name for name in weights if name.startswith('backbone.'))
+    # Three subnormals; tiny itself is the smallest normal number.
+    weights[first].view(-1)[:4] = torch.tensor(
+        [tiny / 2, -tiny / 4, tiny, tiny / 3])
+    generator = checkpoint['optimizer']['generator']['state']
+    generator[min(generator)]['exp_avg'].view(-1)[:2] = tiny / 8
+    planted = tmp_path / 'planted.pth'
+    torch.save(checkpoint, planted)
+    out = tmp_path / 'subnormals.md'
+    load_tool('subnormals').main([str(planted), '--out', str(out)])
+    rows = {
+        row.split(' | ')[2]: row.split(' | ')[3:5]
+        for row in out.read_text().splitlines()[2:]
+    }
+    for module in ('backbone', 'classifiers'):
+        tensors = [
+            tensor for name, tensor in weights.items()
+            if name.startswith(f'{module}.') and tensor.is_floating_point()
+        ]
+        assert rows[f'weights: {module}'] == [
+            f'{float32_subnormals(tensors):,}',
+            f'{sum(tensor.numel() for tensor in tensors):,}'
+        ]
+    assert int(rows['weights: backbone'][0]) >= 3
+    for name, state in checkpoint['optimizer'].items():
+        for key in ('exp_avg', 'exp_avg_sq'):
+            tensors = [moments[key] for moments in state['state'].values()]
+            assert rows[f'optimizer {name}: {key}'][0] == \
+                f'{float32_subnormals(tensors):,}'
+    assert int(rows['optimizer generator: exp_avg'][0]) >= 2
+    assert f'| {planted} | 2 |' in capsys.readouterr().out

@@ -1,11 +1,15 @@
-"""flush_denormals: subnormal floats flushed to zero on every CPU thread.
-
-The setting is global to a process, so each check runs in its own."""
+"""flush_denormals: subnormal floats flushed to zero on every CPU thread
+(the setting is global to a process, so each check runs in its own), and
+count_subnormals."""
 import os
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
+
+import torch
+
+from dfa_lab.utils import count_subnormals
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -33,7 +37,8 @@ def run_python(code: str, threads: int = 2) -> subprocess.CompletedProcess:
                           env=dict(
                               os.environ,
                               PYTHONPATH=str(REPO),
-                              OMP_NUM_THREADS=str(threads)),
+                              OMP_NUM_THREADS=str(threads),
+                              MKL_NUM_THREADS=str(threads)),
                           capture_output=True,
                           text=True,
                           timeout=120)
@@ -92,3 +97,16 @@ def test_the_runner_flushes_for_env_cfg_flush_denormal(tmp_path):
     """)
     assert process.returncode == 0, process.stderr
     assert process.stdout.splitlines()[-1] == 'flushed'
+
+
+def test_count_subnormals_counts_nonzero_values_below_the_smallest_normal():
+    tiny32 = torch.finfo(torch.float32).tiny
+    values = torch.tensor([0.0, tiny32, -tiny32, tiny32 / 2, -tiny32 / 3, 1.0])
+    assert count_subnormals(values) == 2
+    # Each dtype by its own smallest normal number: float32's subnormals are
+    # normal in float64; float16's start far higher.
+    assert count_subnormals(values.double() / 2) == 0
+    tiny16 = torch.finfo(torch.float16).tiny
+    assert count_subnormals(torch.tensor([tiny16 / 2, tiny16],
+                                         dtype=torch.float16)) == 1
+    assert count_subnormals(torch.tensor([1, 0])) == 0
