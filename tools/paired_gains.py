@@ -2,7 +2,7 @@
 table: for each candidate, the mean over the seeds it shares with the
 baseline of (candidate accuracy - baseline accuracy) and its standard
 error. A candidate beats the baseline when the mean exceeds twice the
-standard error.
+standard error. A second table lists every run's accuracy, seed by seed.
 
 Each folder is a ``<work-dir>/<method>/<task>`` of tools/benchmark.py
 (holding ``seed_<seed>/result.json``), so that runs of different benchmark
@@ -23,7 +23,7 @@ import shlex
 import sys
 
 from benchmarking.paired import (LAST, ORACLE, load_seed_results,
-                                 render_paired_table)
+                                 render_paired_table, render_seed_table)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -75,9 +75,11 @@ def main(argv=None) -> int:
         return 1
     table = render_paired_table(args.baseline_label, baseline, candidates,
                                 args.pick)
+    seed_table = render_seed_table([(args.baseline_label, baseline),
+                                    *candidates], args.pick)
     command = shlex.join(['python', 'tools/paired_gains.py', *argv])
-    text = (f'{table}\nAccuracy: {args.pick} (`target/accuracy`, %). '
-            f'Command: `{command}`\n')
+    text = (f'{table}\n{seed_table}\nAccuracy: {args.pick} '
+            f'(`target/accuracy`, %). Command: `{command}`\n')
     if args.out:
         os.makedirs(osp.dirname(osp.abspath(args.out)), exist_ok=True)
         with open(args.out, 'w') as f:

@@ -6,7 +6,7 @@ import sys
 import pytest
 from benchmarking import RunResult
 from benchmarking.paired import (load_seed_results, paired_gain,
-                                 render_paired_table)
+                                 render_paired_table, render_seed_table)
 
 from .helpers import REPO
 
@@ -79,6 +79,31 @@ def test_paired_gain_under_a_pick(tmp_path):
     assert paired_gain(picked, picked, 'label_free/snd').candidate == [92.0]
 
 
+def test_seed_table_lists_every_run_with_mean_and_std(tmp_path):
+    baseline = load_seed_results(
+        write_runs(tmp_path / 'base', {
+            1: 90.0,
+            2: 92.0,
+            4: 95.0
+        }))
+    one = load_seed_results(write_runs(tmp_path / 'one', {3: 93.0}))
+    table = render_seed_table([('MCD', baseline), ('one', one)])
+    lines = table.splitlines()
+    assert lines[0] == ('| method | seed 1 | seed 2 | seed 3 | seed 4 | '
+                        'mean ± std |')
+    assert lines[1] == '|---|---|---|---|---|---|'
+    # std of 90, 92, 95: mean 92.333, squared deviations 5.444, 0.111,
+    # 7.111 over n - 1 = 2: sqrt(6.333) = 2.517.
+    assert lines[2] == '| MCD | 90.00 | 92.00 |  | 95.00 | 92.33 ± 2.52 |'
+    assert lines[3] == '| one |  |  | 93.00 |  | 93.00 |'
+    # Under a pick the baseline did not log, its cells are blank.
+    picked = load_seed_results(write_runs(tmp_path / 'c', {1: 93.0}, snd=True))
+    table = render_seed_table([('MCD', baseline), ('snd', picked)],
+                              'label_free/snd')
+    assert '| MCD |  |  |  |  |\n' in table
+    assert '| snd | 92.00 |  |  | 92.00 |' in table
+
+
 @pytest.mark.slow
 def test_cli_end_to_end(tmp_path):
     write_runs(tmp_path / 'mcd' / 'mnist_usps', {1: 90.0, 2: 91.0})
@@ -96,8 +121,10 @@ def test_cli_end_to_end(tmp_path):
                             text=True,
                             timeout=120)
     assert result.returncode == 0, result.stderr
-    assert '| MCD (mmd) | 1, 2 | 90.50 | 91.25 | +0.75 ± 0.25 | yes |' in (
-        out.read_text())
+    text = out.read_text()
+    assert '| MCD (mmd) | 1, 2 | 90.50 | 91.25 | +0.75 ± 0.25 | yes |' in text
+    assert '| MCD | 90.00 | 91.00 | 90.50 ± 0.71 |' in text
+    assert '| MCD (mmd) | 90.50 | 92.00 | 91.25 ± 1.06 |' in text
     missing = subprocess.run([
         sys.executable, 'tools/paired_gains.py', '--baseline',
         str(tmp_path / 'nothing'),

@@ -139,3 +139,33 @@ def render_paired_table(baseline_label: str,
                      f'{statistics.fmean(gain.candidate):.2f} | '
                      f'{format_gain(gain)} | {verdict} |')
     return '\n'.join(lines) + '\n'
+
+
+def render_seed_table(rows: Sequence[tuple], pick: str = LAST) -> str:
+    """A markdown table of each ``(label, seed results)`` row's accuracy
+    under ``pick`` on every seed any row finished (blank where it has no
+    run or no accuracy), with its mean and sample standard deviation; the
+    paired gains come from these values."""
+    seeds = sorted(set().union(*(results for _, results in rows)))
+    lines = [
+        '| method | ' + ' | '.join(f'seed {seed}' for seed in seeds) +
+        ' | mean ± std |',
+        '|---|' + '---|' * (len(seeds) + 1),
+    ]
+    for label, results in rows:
+        accuracy = {
+            seed: run_accuracy(result, pick)
+            for seed, result in results.items()
+        }
+        cells = [
+            '' if accuracy.get(seed) is None else f'{accuracy[seed]:.2f}'
+            for seed in seeds
+        ]
+        values = [value for value in accuracy.values() if value is not None]
+        if len(values) > 1:
+            summary = (f'{statistics.fmean(values):.2f} ± '
+                       f'{statistics.stdev(values):.2f}')
+        else:
+            summary = ' '.join(f'{value:.2f}' for value in values)
+        lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {summary} |')
+    return '\n'.join(lines) + '\n'
