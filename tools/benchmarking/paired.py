@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Dict, List, Optional, Sequence
 
 from dfa_lab.analysis.scalars import ACCURACY_KEY, pick_validation
+from .report import mean_std
 from .runs import RunResult
 
 #: How a run's accuracy is read: after its last iteration, or at the
@@ -162,10 +163,9 @@ def render_seed_table(rows: Sequence[tuple], pick: str = LAST) -> str:
             for seed in seeds
         ]
         values = [value for value in accuracy.values() if value is not None]
-        if len(values) > 1:
-            summary = (f'{statistics.fmean(values):.2f} ± '
-                       f'{statistics.stdev(values):.2f}')
-        else:
-            summary = ' '.join(f'{value:.2f}' for value in values)
+        summary = ''
+        if values:
+            mean, std = mean_std(values)
+            summary = f'{mean:.2f}' + ('' if std is None else f' ± {std:.2f}')
         lines.append(f'| {label} | ' + ' | '.join(cells) + f' | {summary} |')
     return '\n'.join(lines) + '\n'
